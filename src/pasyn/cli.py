@@ -17,9 +17,9 @@ STAGES = {
     "render": ("pasyn.render.cli", "cli", "Render posed animals with Blender Cycles, with exact labels."),
     "stylize": ("pasyn.stylize.cli", "cli", "Blend rendered animals into real background photos."),
     "pose": ("pasyn.pose.cli", "cli", "Pose estimation: train, eval, predict."),
-    "dataset": ("pasyn.experiment.dataset_cli", "cli", "Merge, inspect and export datasets."),
+    "dataset": ("pasyn.data.cli", "cli", "Merge, inspect and export datasets."),
     "experiment": ("pasyn.experiment.cli", "cli", "Run a whole experiment from a config."),
-    "demo": ("pasyn.experiment.demo_cli", "cli", "The whole pipeline on the built-in zebra, in minutes."),
+    "demo": ("pasyn.experiment.cli", "demo", "The whole pipeline on the built-in zebra, in minutes."),
 }
 
 

@@ -1,1 +1,4 @@
-"""pasyn.viz"""
+"""Drawing keypoints and contact sheets."""
+from pasyn.viz.sheet import contact_sheet, draw_keypoints, save_png
+
+__all__ = ["contact_sheet", "draw_keypoints", "save_png"]

@@ -1,0 +1,107 @@
+"""Pictures people look at: keypoints and skeletons drawn on images, contact sheets, atomic PNG writing.
+
+Images are RGB uint8 (H, W, 3); keypoints are (17, 3) rows (x, y, v) in pixels (pixel centre at +0.5).
+Colours: the animal's left red, right blue, midline green; v=2 filled dot, v=1 ring, v=0 not drawn.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from pasyn.data.ap10k import SIDE, SKELETON
+
+SIDE_COLOURS = {"left": (230, 40, 40), "right": (40, 90, 240), "mid": (40, 200, 60)}
+BBOX_COLOUR = (250, 220, 0)
+_SUBPIXEL_BITS = 4  # cv2 draws with fixed-point coordinates: keeps sub-pixel keypoints where they are
+_SCALE = 1 << _SUBPIXEL_BITS
+
+
+def _fixed(x: float, y: float) -> tuple[int, int]:
+    # Continuous coordinates (centre of pixel i at i + 0.5) to cv2's pixel-centre-at-integer convention.
+    return int(round((x - 0.5) * _SCALE)), int(round((y - 0.5) * _SCALE))
+
+
+def draw_keypoints(image: np.ndarray, keypoints: np.ndarray, bbox=None, radius: int | None = None,
+                   skeleton: bool = True, colours: dict | None = None) -> np.ndarray:
+    """A copy of image with the skeleton, keypoints and (optionally) bbox [x, y, w, h] drawn."""
+    out = np.ascontiguousarray(image[..., :3], dtype=np.uint8).copy()
+    kpts = np.asarray(keypoints, dtype=float).reshape(-1, 3)
+    colours = colours or SIDE_COLOURS
+    size = max(out.shape[:2])
+    radius = radius or max(2, round(size / 110))
+    thickness = max(1, round(size / 300))
+    if bbox is not None:
+        x, y, w, h = bbox
+        cv2.rectangle(out, _fixed(x + 0.5, y + 0.5), _fixed(x + w + 0.5, y + h + 0.5), BBOX_COLOUR, thickness,
+                      cv2.LINE_AA, _SUBPIXEL_BITS)
+    if skeleton:
+        for a, b in SKELETON:
+            if kpts[a, 2] > 0 and kpts[b, 2] > 0:
+                side = SIDE[b] if SIDE[b] != "mid" else SIDE[a]
+                cv2.line(out, _fixed(*kpts[a, :2]), _fixed(*kpts[b, :2]), colours[side], thickness, cv2.LINE_AA,
+                         _SUBPIXEL_BITS)
+    for k, (x, y, v) in enumerate(kpts):
+        if v <= 0 or not np.isfinite([x, y]).all():
+            continue
+        colour = colours[SIDE[k]]
+        centre = _fixed(x, y)
+        if v >= 2:
+            cv2.circle(out, centre, radius * _SCALE, colour, -1, cv2.LINE_AA, _SUBPIXEL_BITS)
+            cv2.circle(out, centre, radius * _SCALE, (255, 255, 255), 1, cv2.LINE_AA, _SUBPIXEL_BITS)
+        else:
+            cv2.circle(out, centre, radius * _SCALE, colour, max(1, thickness), cv2.LINE_AA, _SUBPIXEL_BITS)
+            cv2.circle(out, centre, max(1, radius // 2) * _SCALE, (0, 0, 0), -1, cv2.LINE_AA, _SUBPIXEL_BITS)
+    return out
+
+
+def contact_sheet(tiles: list[np.ndarray], ncols: int | None = None, captions: list[str] | None = None,
+                  tile_size: int | None = None, gap: int = 4, background=(24, 24, 24)) -> np.ndarray:
+    """Tiles (RGB, any sizes) in a grid; each is fitted into a square cell of tile_size (default: largest side)."""
+    if not tiles:
+        raise ValueError("contact_sheet needs at least one tile")
+    ncols = ncols or int(np.ceil(np.sqrt(len(tiles))))
+    nrows = int(np.ceil(len(tiles) / ncols))
+    cell = tile_size or max(max(t.shape[:2]) for t in tiles)
+    caption_h = max(14, cell // 14) if captions else 0
+    sheet = np.full((nrows * (cell + caption_h + gap) + gap, ncols * (cell + gap) + gap, 3), background, np.uint8)
+    for i, tile in enumerate(tiles):
+        r, c = divmod(i, ncols)
+        tile = np.asarray(tile)[..., :3]
+        scale = cell / max(tile.shape[:2])
+        if scale != 1:
+            tile = cv2.resize(tile, (max(1, round(tile.shape[1] * scale)), max(1, round(tile.shape[0] * scale))),
+                              interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        y0 = gap + r * (cell + caption_h + gap)
+        x0 = gap + c * (cell + gap)
+        oy, ox = (cell - tile.shape[0]) // 2, (cell - tile.shape[1]) // 2
+        sheet[y0 + oy:y0 + oy + tile.shape[0], x0 + ox:x0 + ox + tile.shape[1]] = tile
+        if captions and i < len(captions) and captions[i]:
+            font_scale = caption_h / 30
+            cv2.putText(sheet, str(captions[i]), (x0 + 2, y0 + cell + caption_h - 4), cv2.FONT_HERSHEY_SIMPLEX,
+                        font_scale, (235, 235, 235), 1, cv2.LINE_AA)
+    return sheet
+
+
+def save_png(path: str | os.PathLike, image: np.ndarray) -> Path:
+    """Write an RGB(A) uint8 image as PNG atomically (a reader never sees half a file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[2] == 4:
+        bgr = cv2.cvtColor(image, cv2.COLOR_RGBA2BGRA)
+    elif image.ndim == 3:
+        bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    else:
+        bgr = image
+    ok, data = cv2.imencode(".png", bgr)
+    if not ok:
+        raise OSError(f"could not encode PNG for {path}")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data.tobytes())
+    os.replace(tmp, path)
+    return path
