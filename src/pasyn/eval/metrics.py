@@ -130,6 +130,7 @@ def match_predictions(predictions: list[dict], gt: CocoDataset, sigmas=OKS_SIGMA
         rows_by_image.setdefault(ann["image_id"], []).append(row)
     row_by_ann_id = {ann["id"]: row for row, ann in enumerate(annotations)}
 
+    area = np.array([a.get("area", a["bbox"][2] * a["bbox"][3]) for a in annotations], float)
     order = sorted(range(len(predictions)), key=lambda i: -predictions[i]["score"])
     unmatched = []
     for i in order:  # explicit annotation ids first
@@ -148,7 +149,7 @@ def match_predictions(predictions: list[dict], gt: CocoDataset, sigmas=OKS_SIGMA
             continue
         candidate = np.asarray(predictions[i]["keypoints"], float).reshape(NUM_KEYPOINTS, 3)
         similarity = oks(np.broadcast_to(candidate[:, :2], (len(rows), NUM_KEYPOINTS, 2)), gt_kpts[rows, :, :2],
-                         gt_kpts[rows, :, 2] > 0, np.array([annotations[r].get("area", 0.0) for r in rows]), sigmas)
+                         gt_kpts[rows, :, 2] > 0, area[rows], sigmas)
         pred_index[rows[int(np.argmax(np.nan_to_num(similarity, nan=-1.0)))]] = i
     for row, i in enumerate(pred_index):
         if i >= 0:

@@ -16,6 +16,7 @@ from pasyn.data.ap10k import SIDE, SKELETON
 
 SIDE_COLOURS = {"left": (230, 40, 40), "right": (40, 90, 240), "mid": (40, 200, 60)}
 BBOX_COLOUR = (250, 220, 0)
+MISS_COLOUR = (255, 215, 0)  # the error line of a keypoint the prediction missed
 _SUBPIXEL_BITS = 4  # cv2 draws with fixed-point coordinates: keeps sub-pixel keypoints where they are
 _SCALE = 1 << _SUBPIXEL_BITS
 
@@ -58,9 +59,43 @@ def draw_keypoints(image: np.ndarray, keypoints: np.ndarray, bbox=None, radius: 
     return out
 
 
+def draw_comparison(image: np.ndarray, predicted: np.ndarray, truth: np.ndarray, tolerance: float | None = None,
+                    correct: np.ndarray | None = None) -> np.ndarray:
+    """A copy of image with predicted keypoints against the truth: how a pose estimate went wrong, at a glance.
+
+    predicted: (17, 2|3) x, y (a third column, e.g. a score, is ignored; non-finite rows are not drawn);
+    truth: (17, 3) x, y, v. Each labelled true keypoint gets a white ring whose radius is tolerance (the PCK
+    distance, in pixels) when given; the prediction is drawn as draw_keypoints draws a visible pose (side colours,
+    skeleton); a yellow line joins truth and prediction where correct[k] is False (default: outside the ring).
+    """
+    out = np.ascontiguousarray(image[..., :3], dtype=np.uint8).copy()
+    pred = np.asarray(predicted, dtype=float).reshape(-1, np.shape(predicted)[-1])[:, :2]
+    true = np.asarray(truth, dtype=float).reshape(-1, 3)
+    size = max(out.shape[:2])
+    thickness = max(1, round(size / 300))
+    ring = tolerance if tolerance and tolerance > 0 else max(3.0, size / 60)
+    labelled = true[:, 2] > 0
+    drawable = np.isfinite(pred).all(axis=1)
+    if correct is None:
+        correct = np.linalg.norm(pred - true[:, :2], axis=1) < ring
+    for k in np.flatnonzero(labelled):
+        centre = _fixed(*true[k, :2])
+        cv2.circle(out, centre, round(ring * _SCALE), (0, 0, 0), thickness + 1, cv2.LINE_AA, _SUBPIXEL_BITS)
+        cv2.circle(out, centre, round(ring * _SCALE), (255, 255, 255), thickness, cv2.LINE_AA, _SUBPIXEL_BITS)
+    for k in np.flatnonzero(labelled & drawable & ~np.asarray(correct, bool)):
+        cv2.line(out, _fixed(*true[k, :2]), _fixed(*pred[k]), MISS_COLOUR, thickness + 1, cv2.LINE_AA,
+                 _SUBPIXEL_BITS)
+    shown = np.concatenate([np.nan_to_num(pred), np.where(drawable, 2.0, 0.0)[:, None]], axis=1)
+    return draw_keypoints(out, shown, radius=max(2, round(size / 90)))
+
+
 def contact_sheet(tiles: list[np.ndarray], ncols: int | None = None, captions: list[str] | None = None,
-                  tile_size: int | None = None, gap: int = 4, background=(24, 24, 24)) -> np.ndarray:
-    """Tiles (RGB, any sizes) in a grid; each is fitted into a square cell of tile_size (default: largest side)."""
+                  tile_size: int | None = None, gap: int = 4, background=(24, 24, 24),
+                  title: str | None = None) -> np.ndarray:
+    """Tiles (RGB, any sizes) in a grid; each is fitted into a square cell of tile_size (default: largest side).
+
+    title: one line of text above the grid (e.g. a legend or the set's name), wrapped to the sheet's width.
+    """
     if not tiles:
         raise ValueError("contact_sheet needs at least one tile")
     ncols = ncols or int(np.ceil(np.sqrt(len(tiles))))
@@ -83,7 +118,26 @@ def contact_sheet(tiles: list[np.ndarray], ncols: int | None = None, captions: l
             font_scale = caption_h / 30
             cv2.putText(sheet, str(captions[i]), (x0 + 2, y0 + cell + caption_h - 4), cv2.FONT_HERSHEY_SIMPLEX,
                         font_scale, (235, 235, 235), 1, cv2.LINE_AA)
+    if title:
+        sheet = np.concatenate([_text_banner(title, sheet.shape[1], max(14, cell // 14), background), sheet])
     return sheet
+
+
+def _text_banner(text: str, width: int, line_h: int, background) -> np.ndarray:
+    """Text on a strip of the given width, greedily wrapped at spaces."""
+    font, font_scale = cv2.FONT_HERSHEY_SIMPLEX, line_h / 30
+    lines, line = [], ""
+    for word in text.split():
+        trial = f"{line} {word}".strip()
+        if line and cv2.getTextSize(trial, font, font_scale, 1)[0][0] > width - 8:
+            lines.append(line)
+            trial = word
+        line = trial
+    lines.append(line)
+    strip = np.full((len(lines) * (line_h + 4) + 6, width, 3), background, np.uint8)
+    for i, line in enumerate(lines):
+        cv2.putText(strip, line, (4, (i + 1) * (line_h + 4)), font, font_scale, (235, 235, 235), 1, cv2.LINE_AA)
+    return strip
 
 
 def save_png(path: str | os.PathLike, image: np.ndarray) -> Path:
