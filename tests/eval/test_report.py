@@ -34,8 +34,14 @@ def test_table_refuses_mixed_thresholds_and_missing_columns():
         format_table({"a": _result([1] * 11), "b": _result([1] * 11, thr=0.1)})
     with pytest.raises(ValueError, match="lack the PCK columns"):
         format_table({"a": {"pck": {"Eye": 1.0}, "pck_thr": 0.05}})
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError, match="non-empty"):
         format_table({})
+    with pytest.raises(ValueError, match="not evaluate"):
+        format_table({"a": 3.0})
+
+
+def test_table_of_a_single_result():
+    assert format_table(_result([50.0] * 11)).splitlines()[2].startswith("| model | 50.0 |")
 
 
 def test_bar_chart_is_an_rgb_image():

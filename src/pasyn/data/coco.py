@@ -145,18 +145,26 @@ def read_coco(path: str | os.PathLike, image_root: str | os.PathLike | None = No
     )
 
 
-def write_json_atomic(path: str | os.PathLike, obj, indent: int | None = None) -> None:
-    """Write JSON so that readers see either the old file or the whole new one, never a part."""
+def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
+    """Write a file so that readers see either the old file or the whole new one, never a part."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=indent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return path
+
+
+def write_json_atomic(path: str | os.PathLike, obj, indent: int | None = None) -> Path:
+    return write_bytes_atomic(path, json.dumps(obj, indent=indent).encode())
 
 
 def write_coco(dataset: CocoDataset | dict, path: str | os.PathLike) -> None:

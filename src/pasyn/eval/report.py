@@ -19,9 +19,19 @@ from pasyn.viz import contact_sheet, draw_comparison, save_png
 COLUMNS: tuple[str, ...] = tuple(RESULT_GROUPS)  # Eye | Nose | ... | RoT | Average, the paper's order
 
 
+def _as_rows(rows: dict) -> dict[str, dict]:
+    """rows as {name: result}; a single evaluate() result (it has "pck" and "pck_thr") becomes {"model": result}."""
+    if isinstance(rows, dict) and "pck" in rows and "pck_thr" in rows:
+        return {"model": rows}
+    if not isinstance(rows, dict) or not rows:
+        raise ValueError("no results to report: rows must be a non-empty {train set: evaluate() result} dict")
+    bad = [name for name, result in rows.items() if not isinstance(result, dict) or "pck" not in result]
+    if bad:
+        raise ValueError(f"rows {bad} are not evaluate() results (no 'pck' entry)")
+    return rows
+
+
 def _common_thr(rows: dict[str, dict]) -> float:
-    if not rows:
-        raise ValueError("no results to report: rows is empty")
     thresholds = {name: r.get("pck_thr") for name, r in rows.items()}
     if any(t is None for t in thresholds.values()) or len(set(thresholds.values())) != 1:
         raise ValueError(f"all rows need the same pck_thr to share a table; got {thresholds}")
@@ -36,7 +46,9 @@ def format_table(rows: dict[str, dict], title: str | None = None, with_ap: bool 
     """Markdown table, one row per train set, the paper's columns; PCK@thr (percent) named in the header.
 
     with_ap adds COCO OKS AP (0..1 as COCOeval reports it) as a last column. A missing value prints as "-".
+    A single evaluate() result is accepted too (one row named "model").
     """
+    rows = _as_rows(rows)
     thr = _common_thr(rows)
     header = [f"Train set (PCK@{thr:g}, %)", *COLUMNS] + (["OKS AP"] if with_ap else [])
     lines = [f"**{title}**", ""] if title else []
@@ -55,6 +67,7 @@ def format_table(rows: dict[str, dict], title: str | None = None, with_ap: bool 
 
 def plot_pck_bars(rows: dict[str, dict], title: str | None = None) -> np.ndarray:
     """Grouped bar chart (matplotlib): one group of bars per column, one bar per train set; returns RGB."""
+    rows = _as_rows(rows)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

@@ -70,6 +70,7 @@ def color_transfer(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray, strength: 
     blended = fg_lab + np.float32(strength) * (moved - fg_lab)
     out = fg.copy()
     out[rows, cols] = np.clip(cv2.cvtColor(blended.astype(np.float32), cv2.COLOR_Lab2RGB), 0.0, 1.0)
-    record = {"fg_lab_mean": fg_mean.round(3).tolist(), "bg_lab_mean": bg_mean.round(3).tolist(),
-              "spread_ratio": ratio.round(3).tolist()}
+    record = {"fg_lab_mean": [round(float(v), 3) for v in fg_mean],
+              "bg_lab_mean": [round(float(v), 3) for v in bg_mean],
+              "spread_ratio": [round(float(v), 3) for v in ratio]}
     return out, record

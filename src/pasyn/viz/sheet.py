@@ -6,23 +6,26 @@ Colours: the animal's left red, right blue, midline green; v=2 filled dot, v=1 r
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from pasyn.data.ap10k import SIDE, SKELETON
+from pasyn.data.coco import write_bytes_atomic
 
 SIDE_COLOURS = {"left": (230, 40, 40), "right": (40, 90, 240), "mid": (40, 200, 60)}
 BBOX_COLOUR = (250, 220, 0)
 MISS_COLOUR = (255, 215, 0)  # the error line of a keypoint the prediction missed
 _SUBPIXEL_BITS = 4  # cv2 draws with fixed-point coordinates: keeps sub-pixel keypoints where they are
 _SCALE = 1 << _SUBPIXEL_BITS
+_FAR = 1e6  # pixels; beyond any image
 
 
 def _fixed(x: float, y: float) -> tuple[int, int]:
-    # Continuous coordinates (centre of pixel i at i + 0.5) to cv2's pixel-centre-at-integer convention.
+    # Continuous coordinates (centre of pixel i at i + 0.5) to cv2's pixel-centre-at-integer convention;
+    # clipped so that a wild prediction far off the image still fits cv2's 32-bit fixed point.
+    x, y = np.clip([x, y], -_FAR, _FAR)
     return int(round((x - 0.5) * _SCALE)), int(round((y - 0.5) * _SCALE))
 
 
@@ -50,9 +53,9 @@ def draw_keypoints(image: np.ndarray, keypoints: np.ndarray, bbox=None, radius: 
             continue
         colour = colours[SIDE[k]]
         centre = _fixed(x, y)
-        if v >= 2:
+        if v >= 2:  # a white halo one pixel wider than the dot, so small dots keep their colour
+            cv2.circle(out, centre, (radius + 1) * _SCALE, (255, 255, 255), -1, cv2.LINE_AA, _SUBPIXEL_BITS)
             cv2.circle(out, centre, radius * _SCALE, colour, -1, cv2.LINE_AA, _SUBPIXEL_BITS)
-            cv2.circle(out, centre, radius * _SCALE, (255, 255, 255), 1, cv2.LINE_AA, _SUBPIXEL_BITS)
         else:
             cv2.circle(out, centre, radius * _SCALE, colour, max(1, thickness), cv2.LINE_AA, _SUBPIXEL_BITS)
             cv2.circle(out, centre, max(1, radius // 2) * _SCALE, (0, 0, 0), -1, cv2.LINE_AA, _SUBPIXEL_BITS)
@@ -115,7 +118,8 @@ def contact_sheet(tiles: list[np.ndarray], ncols: int | None = None, captions: l
         oy, ox = (cell - tile.shape[0]) // 2, (cell - tile.shape[1]) // 2
         sheet[y0 + oy:y0 + oy + tile.shape[0], x0 + ox:x0 + ox + tile.shape[1]] = tile
         if captions and i < len(captions) and captions[i]:
-            font_scale = caption_h / 30
+            text_w = cv2.getTextSize(str(captions[i]), cv2.FONT_HERSHEY_SIMPLEX, caption_h / 30, 1)[0][0]
+            font_scale = caption_h / 30 * min(1.0, (cell - 4) / max(text_w, 1))  # shrink long captions to fit
             cv2.putText(sheet, str(captions[i]), (x0 + 2, y0 + cell + caption_h - 4), cv2.FONT_HERSHEY_SIMPLEX,
                         font_scale, (235, 235, 235), 1, cv2.LINE_AA)
     if title:
@@ -154,8 +158,6 @@ def save_png(path: str | os.PathLike, image: np.ndarray) -> Path:
     ok, data = cv2.imencode(".png", bgr)
     if not ok:
         raise OSError(f"could not encode PNG for {path}")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data.tobytes())
-    os.replace(tmp, path)
+    write_bytes_atomic(path, data.tobytes())
     return path
+
