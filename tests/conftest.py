@@ -1,22 +1,24 @@
-"""Shared fixtures. Shared read-only data lives in ../shared relative to the project root; tests that need it use
-the `shared_dir` fixture, which skips them with the reason when it is absent."""
+"""Shared fixtures. ../shared (beside the project root) holds models, photos and test sets; tests that need it
+skip with a clear reason where it is absent."""
 from pathlib import Path
 
 import pytest
 
-SHARED_DIR = Path(__file__).resolve().parents[1] / ".." / "shared"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIR = PROJECT_ROOT.parent / "shared"
 
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    if not SHARED_DIR.is_dir():
-        pytest.skip(f"shared data folder {SHARED_DIR.resolve()} is absent (needs ../shared next to the project)")
-    return SHARED_DIR.resolve()
+    if not (SHARED_DIR / "assets").is_dir():
+        pytest.skip(f"needs the shared data folder {SHARED_DIR} (models, photos, test sets), which is absent here")
+    return SHARED_DIR
 
 
 @pytest.fixture(scope="session")
 def models_root(shared_dir) -> Path:
+    """The shared rigged models: <folder>/<stem>.gltf|.glb."""
     root = shared_dir / "assets" / "models"
     if not root.is_dir():
-        pytest.skip(f"shared models folder {root} is absent")
+        pytest.skip(f"needs the shared models folder {root}, which is absent here")
     return root

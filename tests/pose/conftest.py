@@ -20,7 +20,7 @@ NO_AUG = Augmentation(flip_prob=0, scale_range=(1, 1), rotation_deg=0, shift=0, 
                       brightness=0, contrast=0, saturation=0, hue_deg=0)
 
 
-def tiny_config(**changes):
+def _tiny_config(**changes):
     """A config small enough for tests: a tiny backbone, 64x64 input, 32x32 heatmaps, no augmentation."""
     base = dict(backbone="lcnet_050", input_size=64, heatmap_size=32, sigma=1.0, head_channels=32,
                 aug=NO_AUG, batch_size=16, num_samples=64, lr=3e-3, flip_test=False, bf16=False,
@@ -62,6 +62,17 @@ def make_animal_set(folder: Path, n: int, seed: int = 0, size: int = 96) -> Path
     ann = folder / "annotations.json"
     write_coco({"images": images, "annotations": annotations, "categories": [category("zebra")]}, ann)
     return ann
+
+
+@pytest.fixture
+def no_aug() -> Augmentation:
+    return NO_AUG
+
+
+@pytest.fixture
+def tiny_config():
+    """A function making a tiny PoseConfig; keyword arguments change its fields."""
+    return _tiny_config
 
 
 @pytest.fixture(scope="session")

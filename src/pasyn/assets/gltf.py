@@ -54,17 +54,20 @@ def load_gltf(path: str | os.PathLike, name: str | None = None, species: str | N
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"model file not found: {path}")
-    doc = _GltfDocument(path)
-    skeleton, node_to_joint = doc.skeleton()
-    mesh = doc.mesh(skeleton, node_to_joint)
-    clips = doc.clips(node_to_joint)
+    try:
+        doc = _GltfDocument(path)
+        skeleton, node_to_joint = doc.skeleton()
+        mesh = doc.mesh(skeleton, node_to_joint)
+        clips = doc.clips(node_to_joint)
+    except (KeyError, IndexError, TypeError, AttributeError) as err:  # structure the checks above did not expect
+        raise AssetError(f"{path}: malformed glTF ({type(err).__name__}: {err})") from err
     if species is None:
         species = path.stem.lower() if path.stem.lower() in SPECIES_ID else "unknown"
     return AnimalModel(name=name or path.stem, species=species, mesh=mesh, skeleton=skeleton, clips=clips,
                        source=str(path))
 
 
-def node_local_matrix(node: "GltfJson") -> np.ndarray:
+def node_local_matrix(node: GltfJson) -> np.ndarray:
     """(4, 4) local transform of a glTF node (its column-major `matrix`, or T @ R @ S)."""
     if node.matrix is not None and len(node.matrix) == 16:
         return np.asarray(node.matrix, dtype=float).reshape(4, 4).T
@@ -243,6 +246,8 @@ class _GltfDocument:
         while self.parents[node] >= 0:
             node = int(self.parents[node])
             chain.append(node)
+            if len(chain) > len(self.parents):
+                raise AssetError(f"{self.path}: the node hierarchy has a cycle through node {node}")
         return chain
 
     def _world(self, nodes: list[int]) -> np.ndarray:
@@ -319,9 +324,12 @@ class _GltfDocument:
         scene_index = self.gltf.scene if self.gltf.scene is not None else 0
         roots = (list(self.gltf.scenes[scene_index].nodes or []) if self.gltf.scenes
                  else [i for i, p in enumerate(self.parents) if p < 0])
-        order, stack = [], list(reversed(roots))
+        order, stack, seen = [], list(reversed(roots)), set()
         while stack:
             n = stack.pop()
+            if n in seen:
+                raise AssetError(f"{self.path}: node {n} is reached twice: the node hierarchy is not a tree")
+            seen.add(n)
             order.append(n)
             stack.extend(reversed(self.gltf.nodes[n].children or []))
         return order
@@ -346,6 +354,8 @@ class _GltfDocument:
                 parts.append((attrs["POSITION"], attrs.get("NORMAL"), attrs.get("TEXCOORD_0"),
                               skin_joints[local_joints], weights, attrs["faces"], prim.material))
         parts += self._rigid_parts(skeleton, node_to_joint)
+        if not parts:
+            raise AssetError(f"{self.path}: the skinned meshes have no triangle primitives")
 
         materials, material_slot, face_material = [], {}, []
         for *_, faces, mat in parts:
@@ -435,7 +445,7 @@ class _GltfDocument:
         data = self.buffer_view_bytes(draco.get("bufferView"))
         try:
             decoded = DracoPy.decode(data)
-        except Exception as err:  # DracoPy raises its own and plain ValueErrors for corrupt data
+        except (DracoPy.FileTypeException, ValueError, RuntimeError) as err:  # its own type, or ValueError
             raise AssetError(f"{where}: Draco data does not decode ({type(err).__name__}: {err})") from None
         faces = getattr(decoded, "faces", None)
         if faces is None:
@@ -514,7 +524,7 @@ class _GltfDocument:
         try:
             with Image.open(io.BytesIO(data)) as img:
                 return np.asarray(img.convert("RGBA" if "A" in img.getbands() else "RGB"))
-        except Exception as err:  # Pillow raises several types for undecodable images
+        except (OSError, ValueError, Image.DecompressionBombError) as err:
             raise AssetError(f"{where}: image does not decode ({err})") from None
 
     # ---- animations ------------------------------------------------------------------------------------------

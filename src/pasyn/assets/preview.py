@@ -15,7 +15,7 @@ from pasyn.assets.keypoint_map import KeypointMap
 from pasyn.assets.model import AnimalModel
 from pasyn.viz import contact_sheet, draw_keypoints
 
-TILE = 320
+TILE = 256
 MARGIN = 0.08             # of the tile, around the animal
 ELEVATION_DEG = 12.0      # cameras look slightly down
 BACKGROUND = (236, 236, 230)
@@ -93,7 +93,8 @@ def render_tile(vertices: np.ndarray, faces: np.ndarray, colours: np.ndarray, ba
 
 
 def _default_clips(model: AnimalModel) -> list[str]:
-    chosen = [name for name in PREFERRED_CLIPS if name in model.clips][:2]
+    by_lower = {name.lower(): name for name in model.clips}
+    chosen = [by_lower[name.lower()] for name in PREFERRED_CLIPS if name.lower() in by_lower][:2]
     return [REST] + (chosen or list(model.clips)[:2])
 
 

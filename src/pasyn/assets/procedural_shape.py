@@ -99,8 +99,8 @@ PRESETS: dict[str, ShapeParams] = {
     "cow": ShapeParams(
         "cow", "patches", ((24, 22, 22), (242, 240, 234), (214, 160, 150)), body_length=1.2, body_depth=0.78,
         body_width=0.82, belly_tuck=0.0, leg_length=0.66, leg_thickness=0.065, neck_length=0.42, neck_angle=20.0,
-        neck_thickness=0.19, head_length=0.5, head_size=0.14, head_angle=55.0, muzzle_length=0.35,
-        muzzle_width=0.75, ear_length=0.13, horn_length=0.08, mane_height=0.0, tail_length=0.85,
+        neck_thickness=0.19, head_length=0.5, head_size=0.16, head_angle=60.0, muzzle_length=0.35,
+        muzzle_width=0.8, ear_length=0.13, horn_length=0.08, mane_height=0.0, tail_length=0.85,
         tail_thickness=0.025, tail_droop=80.0, tail_curl=2.0, tail_tuft=0.7,
     ),
     "dog": ShapeParams(

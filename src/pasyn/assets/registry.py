@@ -74,12 +74,12 @@ def load_animal(id_or_path: str | os.PathLike, models_root: str | os.PathLike | 
                 map_path: str | os.PathLike | None = None) -> tuple[AnimalModel, KeypointMap]:
     """(model, keypoint map) for a built-in preset name, a shared id `<folder>/<stem>`, or a model file path.
 
-    The model's species comes from the map. Shared models are cached per process (Draco decoding is not free);
-    each call returns its own copy, so callers may change it.
+    The model's species comes from the map. Models are cached per process (Draco decoding and procedural
+    generation are not free); each call returns its own copy, so callers may change it.
     """
     key = str(id_or_path)
     if map_path is None and key in builtin_presets():
-        return _procedural().make_quadruped(preset=key)
+        return copy.deepcopy(_builtin_cached(key))
     file, model_id = _resolve_model_file(key, models_root)
     kmap_file = Path(map_path) if map_path is not None else map_path_for(model_id)
     if not kmap_file.is_file():
@@ -106,6 +106,11 @@ def _resolve_model_file(key: str, models_root) -> tuple[Path, str]:
             return file, key
     raise FileNotFoundError(f"unknown animal {key!r}: no {key}.gltf or {key}.glb under {root}; "
                             f"built-ins: {', '.join(builtin_presets()) or 'none'}")
+
+
+@functools.lru_cache(maxsize=8)
+def _builtin_cached(preset: str) -> tuple[AnimalModel, KeypointMap]:
+    return _procedural().make_quadruped(preset=preset)
 
 
 @functools.lru_cache(maxsize=32)

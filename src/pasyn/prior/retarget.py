@@ -19,6 +19,7 @@ J model joints, N poses, T frames.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,15 +28,16 @@ from pasyn.assets.keypoint_map import CHAIN_NAMES, KeypointMap
 from pasyn.assets.model import AnimalModel, Clip, quat_to_matrix, slerp
 from pasyn.prior.rotations import interpolate, orthonormalise
 
-# Canonical joints per chain; legs: shoulder/hip blade, upper, lower, foot.
-DEFAULT_CHAIN_LENGTHS = {"spine": 3, "neck": 3, "head": 1, "tail": 4,
-                         "front_left": 4, "front_right": 4, "hind_left": 4, "hind_right": 4}
+# Canonical joints per chain; legs: shoulder/hip blade, upper, middle, lower, foot.
+DEFAULT_CHAIN_LENGTHS = {"spine": 4, "neck": 3, "head": 1, "tail": 4,
+                         "front_left": 5, "front_right": 5, "hind_left": 5, "hind_right": 5}
 # chain -> (chain it hangs from, which joint of it: 0 = its first, -1 = its last); the spine is the root.
 CHAIN_ATTACHMENT = {"neck": ("spine", -1), "head": ("neck", -1), "tail": ("spine", 0),
                     "front_left": ("spine", -1), "front_right": ("spine", -1),
                     "hind_left": ("spine", 0), "hind_right": ("spine", 0)}
 PAW_KEYPOINT = {"front_left": "left_front_paw", "front_right": "right_front_paw",
                 "hind_left": "left_back_paw", "hind_right": "right_back_paw"}
+REQUIRED_CHAINS = ("spine", "head", "front_left", "front_right", "hind_left", "hind_right")
 LEFT_CHAINS, RIGHT_CHAINS = ("front_left", "hind_left"), ("front_right", "hind_right")
 
 
@@ -114,20 +116,26 @@ class CanonicalSkeleton:
 
 @dataclass
 class CanonicalPoses:
-    """N canonical poses: relative joint rotations (N, K, 3, 3) and pelvis height change (N,) in body lengths."""
+    """N canonical poses: relative joint rotations (N, K, 3, 3), pelvis height change (N,) in body lengths, and
+    known (N, K) bool: False where the source model has no such joint (e.g. no tail; rotation then identity)."""
 
     relative: np.ndarray
     height: np.ndarray
+    known: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.known is None:
+            self.known = np.ones(self.relative.shape[:2], dtype=bool)
 
     def __len__(self) -> int:
         return len(self.relative)
 
     def __getitem__(self, index) -> "CanonicalPoses":
-        return CanonicalPoses(self.relative[index], self.height[index])
+        return CanonicalPoses(self.relative[index], self.height[index], self.known[index])
 
     @staticmethod
     def concatenate(items: list["CanonicalPoses"]) -> "CanonicalPoses":
-        return CanonicalPoses(np.concatenate([p.relative for p in items]), np.concatenate([p.height for p in items]))
+        return CanonicalPoses(*(np.concatenate([getattr(p, f) for p in items]) for f in ("relative", "height", "known")))
 
 
 @dataclass
@@ -138,8 +146,19 @@ class CanonicalRest:
     tips: np.ndarray
 
     @staticmethod
-    def mean(items: list["CanonicalRest"]) -> "CanonicalRest":
-        return CanonicalRest(np.mean([r.heads for r in items], axis=0), np.mean([r.tips for r in items], axis=0))
+    def mean(items: list["CanonicalRest"], skeleton: "CanonicalSkeleton") -> "CanonicalRest":
+        """Average over models, ignoring chains a model lacks; a chain no model has hangs straight back."""
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns are filled below
+            heads = np.nanmean([r.heads for r in items], axis=0)
+            tips = np.nanmean([r.tips for r in items], axis=0)
+        for c, (chain, joints) in enumerate(skeleton.chains.items()):
+            if np.isnan(tips[c]).any():
+                base = heads[skeleton.parents[joints[0]]]
+                step = np.array([-0.12, 0.0, -0.04])
+                heads[joints] = base + step * np.arange(1, len(joints) + 1)[:, None]
+                tips[c] = base + step * (len(joints) + 1)
+        return CanonicalRest(heads, tips)
 
 
 def global_rotations(skeleton: CanonicalSkeleton, relative: np.ndarray) -> np.ndarray:
@@ -219,6 +238,49 @@ def _segment_distance(point: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(point - (a + t * ab)))
 
 
+def floating_joints(parents: np.ndarray, mapped) -> list[int]:
+    """Joints outside the mapped hierarchy: no mapped ancestor, not an ancestor of a mapped bone, and a parent
+    that is not floating itself (IK and pole targets that the file keeps beside the legs)."""
+    mapped = set(mapped)
+    above_mapped = {a for b in mapped for a in _ancestors(parents, b)}
+    loose = [j for j in range(len(parents)) if j not in mapped and j not in above_mapped
+             and not any(a in mapped for a in _ancestors(parents, j))]
+    return [j for j in loose if parents[j] not in loose]
+
+
+def _complete_chains(model: AnimalModel, chains: dict[str, list[int]], heads: np.ndarray,
+                     keypoints: dict[str, np.ndarray]) -> dict[str, list[int]]:
+    """Add what a map's chains leave out but the animation moves.
+
+    - The body root: when the chains hang from a common ancestor outside the spine (a 'Body' bone carrying the
+      rump, the shoulders and the legs as siblings), it becomes the spine's first joint, so the body's own
+      rotation is learned and carries everything as in the file.
+    - Feet kept outside the leg hierarchy (IK targets under the armature, which hooves are skinned to) are
+      appended to the leg whose lower bone they sit on, so the hoof's own rotation is learned and follows the leg.
+    """
+    parents = model.skeleton.parents
+    chains = {c: list(bones) for c, bones in chains.items()}
+    lineages = [[bones[0]] + _ancestors(parents, bones[0]) for bones in chains.values()]
+    common = [j for j in lineages[0] if all(j in lineage for lineage in lineages[1:])]
+    mapped = {b for bones in chains.values() for b in bones}
+    if common and common[0] not in mapped and common[0] in _ancestors(parents, chains["spine"][0]):
+        chains["spine"].insert(0, common[0])
+        mapped.add(common[0])
+
+    skin = np.bincount(model.mesh.joints.ravel(), model.mesh.weights.ravel(), minlength=len(parents))
+    for j in range(len(parents) - 1, -1, -1):  # children come after parents: sum each subtree's weight
+        if parents[j] >= 0:
+            skin[parents[j]] += skin[j]
+
+    def leg_distance(j: int, chain: str) -> float:
+        return _segment_distance(heads[j], heads[chains[chain][-1]], keypoints[PAW_KEYPOINT[chain]])
+
+    for foot in (j for j in floating_joints(parents, mapped) if skin[j] > 0):
+        nearest = min(PAW_KEYPOINT, key=lambda chain: leg_distance(foot, chain))
+        chains[nearest].append(foot)
+    return chains
+
+
 class ModelRig:
     """How one model's bones map onto the canonical skeleton, with everything needed to go both ways."""
 
@@ -226,12 +288,13 @@ class ModelRig:
         self.model, self.kmap = model, kmap
         self.skeleton = skeleton = skeleton or CanonicalSkeleton()
         where = f"model {model.name!r} (keypoint map {kmap.path})"
-        missing = [c for c in CHAIN_NAMES if not kmap.chains.get(c)]
+        missing = [c for c in REQUIRED_CHAINS if not kmap.chains.get(c)]
         if missing:
-            raise RetargetError(f"{where}: no bone chains for {', '.join(missing)}; the pose prior needs all of "
-                                f"{', '.join(CHAIN_NAMES)} under 'chains:' in the map")
-        self.chains = {c: list(kmap.chains[c]) for c in CHAIN_NAMES}
-        mapped = [b for bones in self.chains.values() for b in bones]
+            raise RetargetError(f"{where}: no bone chains for {', '.join(missing)}; the pose prior needs "
+                                f"{', '.join(REQUIRED_CHAINS)} (and neck, tail where the model has them) under "
+                                f"'chains:' in the map")
+        chains = {c: list(kmap.chains[c]) for c in CHAIN_NAMES if kmap.chains.get(c)}
+        mapped = [b for bones in chains.values() for b in bones]
         repeated = sorted({model.skeleton.names[b] for b in mapped if mapped.count(b) > 1})
         if repeated:
             raise RetargetError(f"{where}: bones used in more than one chain place: {', '.join(repeated)}")
@@ -242,6 +305,7 @@ class ModelRig:
         self.rest_rotation = orthonormalise(self.rest_world[:, :3, :3])
         heads = self.rest_world[:, :3, 3]
         keypoints = dict(zip([s.name for s in kmap.specs], kmap.locate(model, self.rest_world)))
+        self.chains = _complete_chains(model, chains, heads, keypoints)
 
         # body frame from the rest pose: forward from hind-leg roots to fore-leg roots, z up
         front = np.mean([heads[self.chains[c][0]] for c in ("front_left", "front_right")], axis=0)
@@ -263,17 +327,20 @@ class ModelRig:
                 return last + (last - heads[bones[-2]])
             return last + self.rest_rotation[bones[-1]][:, 1] * 0.15 * self.body_length
 
-        self.chain_tip = {"spine": heads[self.chains["neck"][0]], "neck": heads[self.chains["head"][0]],
-                          "head": keypoints["nose"], "tail": extrapolated_tip(self.chains["tail"])}
+        head_start = heads[self.chains["head"][0]]
+        self.chain_tip = {"spine": heads[self.chains["neck"][0]] if "neck" in self.chains else head_start,
+                          "neck": head_start, "head": keypoints["nose"]}
+        if "tail" in self.chains:
+            self.chain_tip["tail"] = extrapolated_tip(self.chains["tail"])
         for chain, paw in PAW_KEYPOINT.items():
             self.chain_tip[chain] = keypoints[paw]
 
         # bone <-> canonical joint assignment
         canon = skeleton.chains
         k_parents = skeleton.parents
-        self.source = np.empty(skeleton.n_joints, dtype=int)
+        self.source = np.full(skeleton.n_joints, -1)  # -1: the model has no such chain
         self.owners: dict[int, tuple[int, int, float]] = {}  # bone -> (canonical k_prev or -1, k, fraction)
-        rest_heads = [None] * skeleton.n_joints
+        rest_heads = [np.full(3, np.nan)] * skeleton.n_joints
         for chain, bones in self.chains.items():
             joints = canon[chain]
             source, owners = assign_bones(len(bones), len(joints), anchor_first=chain == "spine")
@@ -295,7 +362,8 @@ class ModelRig:
                     rest_heads[joints[local_k]] = (1 - f) * heads[bones[b]] + f * tips[b]
         self.rest_geometry = CanonicalRest(
             heads=self._world_to_canonical_points(np.array(rest_heads)),
-            tips=self._world_to_canonical_points(np.array([self.chain_tip[c] for c in CHAIN_NAMES])),
+            tips=self._world_to_canonical_points(np.array([self.chain_tip.get(c, np.full(3, np.nan))
+                                                           for c in CHAIN_NAMES])),
         )
         self._plan_application(heads, tips_by_bone=self._bone_tips(heads))
 
@@ -325,20 +393,20 @@ class ModelRig:
         pelvis_ancestors = set(_ancestors(self.parents, self.pelvis))
         predecessor = {bones[i]: bones[i - 1] for bones in self.chains.values() for i in range(1, len(bones))}
         self.kind, self.driver = [""] * n, np.full(n, -1)
+        floating = set(floating_joints(self.parents, mapped))
         for j in range(n):
-            ancestors = _ancestors(self.parents, j)
             if j in pelvis_ancestors:
                 self.kind[j] = "body"
             elif j in mapped:
                 self.kind[j] = "mapped"
                 self.driver[j] = predecessor.get(j, self.parents[j]) if j != self.pelvis else -1
-            elif any(a in mapped for a in ancestors):
-                self.kind[j], self.driver[j] = "rigid", self.parents[j]
-            else:
+            elif j in floating:
                 descendants = {d for d in range(n) if j in _ancestors(self.parents, d)}
                 candidates = [b for b in mapped if b not in descendants]
                 self.kind[j] = "rigid"
                 self.driver[j] = min(candidates, key=lambda b: _segment_distance(heads[j], heads[b], tips_by_bone[b]))
+            else:
+                self.kind[j], self.driver[j] = "rigid", self.parents[j]
         self.order, state = [], [0] * n  # depth-first: drivers before the joints they carry
         for j in range(n):
             stack = [j]
@@ -364,13 +432,20 @@ class ModelRig:
 
     # ---- model -> canonical ------------------------------------------------------------------------------------
     def extract(self, world: np.ndarray) -> CanonicalPoses:
-        """(T, J, 4, 4) world joint transforms of this model -> T canonical poses."""
-        bones = self.source
+        """(T, J, 4, 4) world joint transforms of this model -> T canonical poses (identity where the model has
+        no such chain; `known` says which)."""
+        known = self.source >= 0
+        bones = self.source[known]
         posed = orthonormalise(world[:, bones, :3, :3])
-        deltas = posed @ np.swapaxes(self.rest_rotation[bones], -1, -2)
-        deltas = self.to_canonical @ deltas @ self.to_canonical.T
+        deltas = np.empty((len(world), self.skeleton.n_joints, 3, 3))
+        deltas[:, known] = self.to_canonical @ (posed @ np.swapaxes(self.rest_rotation[bones], -1, -2)) \
+            @ self.to_canonical.T
+        for k, p in enumerate(self.skeleton.parents):
+            if not known[k]:
+                deltas[:, k] = deltas[:, p]
         height = (world[:, self.pelvis, 2, 3] - self.rest_world[self.pelvis, 2, 3]) / self.body_length
-        return CanonicalPoses(relative_rotations(self.skeleton, deltas), height)
+        return CanonicalPoses(relative_rotations(self.skeleton, deltas), height,
+                              np.repeat(known[None], len(world), axis=0))
 
     def extract_clip(self, clip: str | Clip, fps: float = 30.0) -> CanonicalPoses:
         return self.extract(clip_world_transforms(self.model, clip, fps))

@@ -1,1 +1,11 @@
-"""pasyn.render"""
+"""Rendering and annotation: seeded Blender Cycles scenes of a posed animal with exact keypoints, visibility, boxes.
+
+bpy is imported only by pasyn.render.blender (inside the worker processes), so importing this package is cheap.
+"""
+from pasyn.render.camera import Camera, look_at
+from pasyn.render.config import RenderConfig, config_from_dict, load_config
+from pasyn.render.pipeline import render_dataset
+from pasyn.render.sampler import SceneSample, sample_scene
+
+__all__ = ["Camera", "look_at", "RenderConfig", "config_from_dict", "load_config", "render_dataset", "SceneSample",
+           "sample_scene"]

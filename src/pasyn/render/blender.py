@@ -116,6 +116,7 @@ class BlenderScene:
         c.use_denoising = cfg.denoise
         c.denoiser = "OPENIMAGEDENOISE"
         c.denoising_prefilter = "FAST"
+        c.denoising_quality = cfg.denoise_quality
         c.max_bounces = cfg.max_bounces
         c.caustics_reflective = c.caustics_refractive = False
         scene.view_settings.view_transform = cfg.view_transform
@@ -261,7 +262,8 @@ class BlenderScene:
         cam = sample.camera
         self.camera.matrix_world = cam.matrix_world.T.tolist()  # mathutils takes rows
         data = self.camera.data
-        data.lens, data.sensor_width, data.sensor_fit = cam.focal_mm, cam.sensor_mm, cam.sensor_fit
+        data.lens, data.sensor_fit = cam.focal_mm, cam.sensor_fit
+        data.sensor_width = data.sensor_height = cam.sensor_mm  # whichever side is fitted spans sensor_mm
         data.shift_x, data.shift_y = cam.shift_x, cam.shift_y
         reach = float(np.linalg.norm(sample.vertices - cam.position, axis=1).max())
         data.clip_start, data.clip_end = reach * 1e-3, reach * 2.0

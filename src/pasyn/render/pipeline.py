@@ -235,7 +235,7 @@ def _run_workers(jobs: list[Job], bar) -> None:
                 kind, payload = messages.get(timeout=1.0)
             except queue.Empty:
                 dead = [p for p in procs if p.exitcode not in (None, 0)]
-                if dead:
+                if dead and messages.empty():  # died without a word (killed, out of memory)
                     raise RuntimeError(f"render worker {dead[0].pid} died (exit code {dead[0].exitcode})")
                 continue
             if kind == "done":

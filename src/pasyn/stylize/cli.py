@@ -9,6 +9,13 @@ from pasyn.stylize.methods import METHODS
 from pasyn.stylize.touches import TOUCHES
 
 
+class _EchoHandler(logging.Handler):
+    """Stage messages (skipped photos, resuming) to the terminal through click, so they show with the output."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
+
+
 def _pair(text: str, name: str, cast=float) -> tuple:
     try:
         low, high = (cast(v) for v in text.split(","))
@@ -59,7 +66,6 @@ def cli(renders, backgrounds, out, method, preset, size, scale_range, strength, 
     from pasyn.stylize.neural import WeightFileError
     from pasyn.stylize.pipeline import StylizeError, preset as make_preset, stylize_dataset
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     switches = {"shadow": shadow, "feather": feather, "blur": blur, "noise": noise, "jpeg": recompress}
     touches = tuple(t for t in TOUCHES if (all_touches if switches[t] is None else switches[t]))
     overrides = dict(method=method, touches=touches, image_format=image_format, jpeg_quality=jpeg_quality,
@@ -70,11 +76,20 @@ def cli(renders, backgrounds, out, method, preset, size, scale_range, strength, 
         overrides["scale_range"] = _pair(scale_range, "--scale-range")
     if strength is not None:
         overrides["strength"] = strength
+    stage_log = logging.getLogger("pasyn.stylize")
+    handler, old_level, old_propagate = _EchoHandler(), stage_log.level, stage_log.propagate
+    stage_log.addHandler(handler)
+    stage_log.setLevel(logging.INFO)
+    stage_log.propagate = False
     try:
         config = make_preset(preset, **overrides)
         ann_path = stylize_dataset(renders, backgrounds, out, config, workers=workers, limit=limit,
                                    overwrite=overwrite)
     except (StylizeError, BackgroundError, WeightFileError, AnnotationError, FileNotFoundError) as err:
         raise click.ClickException(str(err)) from err
+    finally:
+        stage_log.removeHandler(handler)
+        stage_log.setLevel(old_level)
+        stage_log.propagate = old_propagate
     click.echo(f"wrote {ann_path} (contact sheet: {ann_path.parent / 'contact_sheet.png'})")
 

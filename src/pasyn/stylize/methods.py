@@ -48,8 +48,8 @@ def color_transfer(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray, strength: 
     it); the whole background is used when that ring is too thin. Returns (new fg, record of the statistics).
     """
     region = animal_region(alpha)
-    if region is None:
-        return fg, {"skipped": "no animal pixels"}
+    if region is None or strength == 0:
+        return fg, {"skipped": "no animal pixels" if region is None else "strength 0"}
     rows, cols = region
     a = alpha[rows, cols]
     fg_lab = cv2.cvtColor(np.ascontiguousarray(fg[rows, cols]), cv2.COLOR_RGB2Lab)
@@ -69,7 +69,8 @@ def color_transfer(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray, strength: 
     moved = (fg_lab - fg_mean) * ratio + bg_mean
     blended = fg_lab + np.float32(strength) * (moved - fg_lab)
     out = fg.copy()
-    out[rows, cols] = np.clip(cv2.cvtColor(blended.astype(np.float32), cv2.COLOR_Lab2RGB), 0.0, 1.0)
+    restyled = np.clip(cv2.cvtColor(blended.astype(np.float32), cv2.COLOR_Lab2RGB), 0.0, 1.0)
+    out[rows, cols] = np.where((a > 0)[..., None], restyled, fg[rows, cols])
     record = {"fg_lab_mean": [round(float(v), 3) for v in fg_mean],
               "bg_lab_mean": [round(float(v), 3) for v in bg_mean],
               "spread_ratio": [round(float(v), 3) for v in ratio]}

@@ -27,7 +27,9 @@ from pasyn.data.coco import read_coco, write_coco, write_json_atomic
 from pasyn.stylize import touches as tch
 from pasyn.stylize.backgrounds import BackgroundCache, BackgroundSet, random_crop, scan_backgrounds
 from pasyn.stylize.methods import METHODS, animal_region, color_transfer, composite
-from pasyn.stylize.placement import compose, mask_box, sample_placement, transform_keypoints, translation, warp_layer
+from pasyn.stylize.placement import (
+    compose, mask_box, sample_placement, transform_keypoints, transform_points, translation, warp_layer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -154,15 +156,22 @@ def make_sample(job: _Job, index: int) -> tuple[np.ndarray, dict, list[dict]]:
     placement = sample_placement(rng, animal_box, (rgba.shape[1], rgba.shape[0]), cfg.size, cfg.scale_range,
                                  cfg.max_outside)
     layer, (x0, y0) = _layer_from_render(rgba)
-    warped = warp_layer(layer, compose(placement.affine, translation(x0, y0)), cfg.size)
+    layer_to_out = compose(placement.affine, translation(x0, y0))
+    # Everything below works on the part of the output the animal can touch (plus room for the colour ring,
+    # the shadow and feathering); the rest of the image is the background crop as it is.
+    ox0, oy0, ox1, oy1 = _work_region(layer_to_out, layer.shape, cfg.size)
+    if ox1 <= ox0 or oy1 <= oy0:
+        raise StylizeError(f"{src}: the animal left the image after placement (scale {placement.scale:.3f})")
+    warped = warp_layer(layer, compose(translation(-ox0, -oy0), layer_to_out), (ox1 - ox0, oy1 - oy0))
     alpha = np.clip(warped[..., 3], 0.0, 1.0)
     fg = np.clip(warped[..., :3] / np.maximum(alpha, 1e-6)[..., None], 0.0, 1.0)
-    bg = bg_u8.astype(np.float32) / np.float32(255)
+    bg = bg_u8[oy0:oy1, ox0:ox1].astype(np.float32) / np.float32(255)
     bbox = mask_box(alpha)
     if bbox is None:
         raise StylizeError(f"{src}: the animal left the image after placement (scale {placement.scale:.3f})")
+    bbox = [bbox[0] + ox0, bbox[1] + oy0, bbox[2], bbox[3]]
 
-    fg, method_record = _restyle(job, fg, alpha, bg, np.random.default_rng([cfg.seed, index, 1]))
+    fg, method_record = _restyle(job, fg, alpha, bg, bg_u8)
     touch_rng = {name: np.random.default_rng([cfg.seed, index, 2 + k]) for k, name in enumerate(tch.TOUCHES)}
     touch_records = {}
     if "shadow" in cfg.touches:
@@ -173,7 +182,8 @@ def make_sample(job: _Job, index: int) -> tuple[np.ndarray, dict, list[dict]]:
         fg, touch_records["noise"] = tch.matched_noise(fg, alpha, bg, touch_rng["noise"])
     if "feather" in cfg.touches:
         fg, alpha, touch_records["feather"] = tch.feather_edges(fg, alpha, touch_rng["feather"])
-    rgb = (np.clip(composite(fg, alpha, bg), 0.0, 1.0) * 255 + 0.5).astype(np.uint8)
+    rgb = bg_u8.copy()
+    rgb[oy0:oy1, ox0:ox1] = (np.clip(composite(fg, alpha, bg), 0.0, 1.0) * 255 + 0.5).astype(np.uint8)
     if "jpeg" in cfg.touches:
         rgb, touch_records["jpeg"] = tch.recompress_jpeg(rgb, touch_rng["jpeg"])
 
@@ -188,6 +198,18 @@ def make_sample(job: _Job, index: int) -> tuple[np.ndarray, dict, list[dict]]:
     anns = job.annotations.get(image["id"], [])
     out_anns = [_move_annotation(ann, placement.affine, cfg.size, bbox if len(anns) == 1 else None) for ann in anns]
     return np.ascontiguousarray(rgb), record, out_anns
+
+
+def _work_region(layer_to_out: np.ndarray, layer_shape: tuple, size: tuple[int, int],
+                 margin: float = 0.25) -> tuple[int, int, int, int]:
+    """Integer output box (x0, y0, x1, y1) around the placed layer, grown by margin x its longer side + 4 px
+    and clipped to the image."""
+    h, w = layer_shape[:2]
+    corners = transform_points(layer_to_out, np.array([[0, 0], [w, 0], [0, h], [w, h]], float))
+    (lx, ly), (hx, hy) = corners.min(0), corners.max(0)
+    grow = margin * max(hx - lx, hy - ly) + 4
+    return (max(0, int(np.floor(lx - grow))), max(0, int(np.floor(ly - grow))),
+            min(size[0], int(np.ceil(hx + grow))), min(size[1], int(np.ceil(hy + grow))))
 
 
 def _move_annotation(ann: dict, affine: np.ndarray, size: tuple[int, int], mask_bbox: list[float] | None) -> dict:
@@ -205,7 +227,8 @@ def _move_annotation(ann: dict, affine: np.ndarray, size: tuple[int, int], mask_
     return out
 
 
-def _restyle(job: _Job, fg, alpha, bg, rng) -> tuple[np.ndarray, dict]:
+def _restyle(job: _Job, fg, alpha, bg, full_bg_u8) -> tuple[np.ndarray, dict]:
+    """The method's new animal colours; fg, alpha, bg cover the working region, full_bg_u8 the whole crop."""
     cfg = job.config
     if cfg.method == "paste":
         return fg, {}
@@ -221,7 +244,7 @@ def _restyle(job: _Job, fg, alpha, bg, rng) -> tuple[np.ndarray, dict]:
         return fg, {"skipped": "no animal pixels"}
     rows, cols = region
     content = np.ascontiguousarray(composite(fg[rows, cols], alpha[rows, cols], bg[rows, cols]))
-    stylized = job.stylizer.stylize(content, bg)
+    stylized = job.stylizer.stylize(content, full_bg_u8.astype(np.float32) / np.float32(255))
     out = fg.copy()
     out[rows, cols] = (1 - cfg.strength) * fg[rows, cols] + cfg.strength * stylized
     return out, {"encoder_layout": job.stylizer.layout}

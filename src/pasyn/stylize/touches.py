@@ -89,10 +89,11 @@ def feather_edges(fg: np.ndarray, alpha: np.ndarray, rng: np.random.Generator,
     return np.where(inside, fg, fg_b), alpha_b, {"sigma": round(sigma, 4)}
 
 
-def estimate_noise(gray: np.ndarray) -> float:
-    """Standard deviation of white noise in a grey image (Immerkaer 1996: a Laplacian-difference mask)."""
+def estimate_noise(image: np.ndarray) -> float:
+    """Standard deviation of white noise in an (H, W) or (H, W, C) image, averaged over channels
+    (Immerkaer 1996: the mean response to a mask that cancels smooth image content)."""
     kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
-    response = np.abs(cv2.filter2D(gray, cv2.CV_32F, kernel)[1:-1, 1:-1])
+    response = np.abs(cv2.filter2D(image, cv2.CV_32F, kernel)[1:-1, 1:-1])
     return float(np.sqrt(np.pi / 2) / 6 * response.mean()) if response.size else 0.0
 
 
@@ -103,8 +104,8 @@ def matched_noise(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray,
     if region is None:
         return fg, {"sigma": 0.0}
     rows, cols = region
-    bg_sigma = estimate_noise(_gray(bg))
-    fg_sigma = estimate_noise(_gray(np.ascontiguousarray(fg[rows, cols])))
+    bg_sigma = estimate_noise(bg)
+    fg_sigma = estimate_noise(np.ascontiguousarray(fg[rows, cols]))
     sigma = float(np.sqrt(max(0.0, bg_sigma ** 2 - fg_sigma ** 2)))
     noise = rng.standard_normal(fg.shape, dtype=np.float32) * np.float32(sigma)
     return np.clip(fg + noise, 0.0, 1.0), {"sigma": round(sigma, 5)}
