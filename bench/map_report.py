@@ -1,14 +1,15 @@
 """Check keypoint maps by eye: draw each shared model with its 17 mapped keypoints.
 
-For every map in src/pasyn/assets/maps/ (or the ones named) this writes one PNG with five panels: the rest pose
-seen from the animal's left, from the front and from above, a close-up of the head, and one frame of the Walk
-clip from the left. Left keypoints are red, right blue, midline green. It also prints the rest-pose keypoints.
+For every map in src/pasyn/assets/maps/ (or the ones named) this writes one PNG with six panels: the rest pose
+seen from the animal's left, from the front and from above, the head from the left and from the front, and one
+frame of the Walk clip from the left. Left keypoints are red, right blue, midline green. It also prints the
+rest-pose keypoints.
 
-    .venv/bin/python bench/map_report.py                      # all maps -> bench/results/maps/<map>.png
-    .venv/bin/python bench/map_report.py quaternius-farm__Zebra --out /tmp/maps
+    .venv/bin/python bench/map_report.py                      # all maps -> runs/maps/<map>.png
+    .venv/bin/python bench/map_report.py quaternius-farm__Zebra my_map.yaml --out /tmp/maps
 
 Mesh drawing is a painter's-algorithm flat-shaded projection (matplotlib), good enough to see landmarks.
-World space is Z up; the quaternius models face -Y, so their left is +X.
+World space is Z up; the views assume the model faces -Y (as the Quaternius models do), so its left is +X.
 """
 from __future__ import annotations
 
@@ -18,14 +19,14 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import yaml  # noqa: E402
-from matplotlib.collections import PolyCollection  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import yaml
+from matplotlib.collections import PolyCollection
 
-from pasyn.assets.gltf import load_gltf  # noqa: E402
-from pasyn.assets.keypoint_map import load_keypoint_map  # noqa: E402
-from pasyn.data.ap10k import KEYPOINT_NAMES, SIDE, SKELETON  # noqa: E402
+from pasyn.assets.gltf import load_gltf
+from pasyn.assets.keypoint_map import load_keypoint_map
+from pasyn.data.ap10k import KEYPOINT_NAMES, SIDE, SKELETON
 
 REPO = Path(__file__).resolve().parents[1]
 MAPS = REPO / "src" / "pasyn" / "assets" / "maps"
@@ -70,7 +71,7 @@ def draw_mesh(ax, model, vertices: np.ndarray, view: str, keep: np.ndarray | Non
     ax.set_aspect("equal")
 
 
-def draw_keypoints(ax, points: np.ndarray, view: str, labels: bool = True) -> None:
+def draw_keypoints(ax, points: np.ndarray, view: str) -> None:
     """(17, 3) world keypoints as coloured dots joined by the AP-10K skeleton."""
     xy, depth = points @ VIEWS[view][:2].T, points @ VIEWS[view][2]
     for a, b in SKELETON:
@@ -78,9 +79,8 @@ def draw_keypoints(ax, points: np.ndarray, view: str, labels: bool = True) -> No
     for k in np.argsort(depth):  # nearer keypoints drawn last, on top
         name = KEYPOINT_NAMES[k]
         ax.plot(*xy[k], "o", ms=6, mec="black", mew=0.6, color=SIDE_COLOURS[SIDE[k]])
-        if labels:
-            ax.annotate(short_name(name), xy[k], xytext=(4, 3), textcoords="offset points", fontsize=7,
-                        color=SIDE_COLOURS[SIDE[k]])
+        ax.annotate(short_name(name), xy[k], xytext=(4, 3), textcoords="offset points", fontsize=7,
+                    color=SIDE_COLOURS[SIDE[k]])
 
 
 def report(map_path: Path, out_dir: Path, models_root: Path = MODELS, walk_phase: float = 0.3) -> Path:
@@ -129,13 +129,13 @@ def report(map_path: Path, out_dir: Path, models_root: Path = MODELS, walk_phase
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("maps", nargs="*", help="map stems (default: all in src/pasyn/assets/maps)")
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "maps")
+    parser.add_argument("maps", nargs="*", help="map stems in src/pasyn/assets/maps or .yaml paths (default: all)")
+    parser.add_argument("--out", type=Path, default=REPO / "runs" / "maps")
     parser.add_argument("--models", type=Path, default=MODELS)
     args = parser.parse_args()
-    stems = args.maps or sorted(p.stem for p in MAPS.glob("*.yaml"))
-    for stem in stems:
-        print(report(MAPS / f"{stem}.yaml", args.out, models_root=args.models))
+    paths = [Path(m) if m.endswith(".yaml") else MAPS / f"{m}.yaml" for m in args.maps] or sorted(MAPS.glob("*.yaml"))
+    for path in paths:
+        print(report(path, args.out, models_root=args.models))
 
 
 if __name__ == "__main__":

@@ -46,35 +46,48 @@ def _legs(front: list[str], hind: list[str]) -> dict[str, list[str]]:
 
 # Per rig: leg chains, default keypoint specs ('{S}' = L or R). The tail chain is every Tail<n> joint.
 RIGS = {
-    "quaternius-animals": dict(
-        chains=dict(spine=["Back", "Torso", "Torso2", "Torso3"], neck=["Neck1", "Neck2", "Neck3"], head=["Head"],
-                    **_legs(["FrontShoulder.{S}", "FrontUpperLeg.{S}", "FrontLowerLeg.{S}"],
-                            ["BackShoulder.{S}", "BackLeg.{S}", "BackUpperLeg.{S}", "BackLowerLeg.{S}"])),
-        shoulder={"joint": "FrontUpperLeg.{S}", "toward": "FrontLowerLeg.{S}", "at": 0.3},
-        elbow={"joint": "FrontLowerLeg.{S}"}, hip={"joint": "BackUpperLeg.{S}"}, knee={"joint": "BackLowerLeg.{S}"},
-        neck={"joint": "Neck1"}, root_of_tail={"joint": "Tail1"},
-        note="Chains leave out the IK/pole bones (IKFrontLeg, FF, IKBackLeg, FFB, PoleTarget*), although the IK foot "
-             "bones deform the lower foot: a pose that only turns chain bones leaves the feet where they were."),
-    "quaternius-farm": dict(
-        chains=dict(spine=["Back", "Hips", "Torso", "Shoulders"], neck=["Neck"], head=["Head"],
-                    **_legs(["FrontLeg.{S}", "FrontUpLeg.{S}", "FrontLowLeg.{S}", "FrontFoot.{S}"],
-                            ["BackLeg.{S}", "BackUpLeg.{S}", "BackLowLeg.{S}", "BackFoot.{S}"])),
-        shoulder={"joint": "FrontUpLeg.{S}", "toward": "FrontLowLeg.{S}", "at": 0.3},
-        elbow={"joint": "FrontLowLeg.{S}"}, hip={"joint": "BackUpLeg.{S}", "toward": "BackLowLeg.{S}", "at": 0.3},
-        knee={"joint": "BackLowLeg.{S}"}, neck={"joint": "Shoulders", "toward": "Neck", "at": 0.3},
-        root_of_tail={"joint": "Tail1"},
-        note="Leg chains end in the foot bones FrontFoot/BackFoot, which deform the feet but hang from 'root' (IK "
-             "targets): they follow the leg only if a pose moves them too."),
+    "quaternius-animals": {
+        "chains": {"spine": ["Back", "Torso", "Torso2", "Torso3"], "neck": ["Neck1", "Neck2", "Neck3"],
+                   "head": ["Head"],
+                   **_legs(["FrontShoulder.{S}", "FrontUpperLeg.{S}", "FrontLowerLeg.{S}"],
+                           ["BackShoulder.{S}", "BackLeg.{S}", "BackUpperLeg.{S}", "BackLowerLeg.{S}"])},
+        "shoulder": {"joint": "FrontUpperLeg.{S}", "toward": "FrontLowerLeg.{S}", "at": 0.3},
+        "elbow": {"joint": "FrontLowerLeg.{S}"},
+        "hip": {"joint": "BackUpperLeg.{S}"},
+        "knee": {"joint": "BackLowerLeg.{S}"},
+        "neck": {"joint": "Neck1"},
+        "root_of_tail": {"joint": "Tail1"},
+        "note": "Chains leave out the IK/pole bones (IKFrontLeg, FF, IKBackLeg, FFB, PoleTarget*), although the IK "
+                "foot bones deform the lower foot and hang from the armature root; pasyn.prior.retarget appends such "
+                "foot bones to the nearest leg.",
+    },
+    "quaternius-farm": {
+        "chains": {"spine": ["Back", "Hips", "Torso", "Shoulders"], "neck": ["Neck"], "head": ["Head"],
+                   **_legs(["FrontLeg.{S}", "FrontUpLeg.{S}", "FrontLowLeg.{S}", "FrontFoot.{S}"],
+                           ["BackLeg.{S}", "BackUpLeg.{S}", "BackLowLeg.{S}", "BackFoot.{S}"])},
+        "shoulder": {"joint": "FrontUpLeg.{S}", "toward": "FrontLowLeg.{S}", "at": 0.3},
+        "elbow": {"joint": "FrontLowLeg.{S}"},
+        "hip": {"joint": "BackUpLeg.{S}", "toward": "BackLowLeg.{S}", "at": 0.3},
+        "knee": {"joint": "BackLowLeg.{S}"},
+        "neck": {"joint": "Shoulders", "toward": "Neck", "at": 0.3},
+        "root_of_tail": {"joint": "Tail1"},
+        "note": "Leg chains end in the foot bones FrontFoot/BackFoot, which deform the feet but hang from 'root' "
+                "(IK targets), not from the leg.",
+    },
 }
-CANID = dict(shoulder={"joint": "FrontUpperLeg.{S}", "toward": "FrontLowerLeg.{S}", "at": 0.7},
-             elbow={"joint": "FrontLowerLeg.{S}", "toward": "IKFrontLeg.{S}", "at": 0.9}, foot="paw pad",
-             notes={"elbow": "canid rig: FrontLowerLeg is the forearm, the wrist sits just above the IK foot joint",
-                    "shoulder": "just above the elbow joint FrontLowerLeg"})
+CANID = {
+    "shoulder": {"joint": "FrontUpperLeg.{S}", "toward": "FrontLowerLeg.{S}", "at": 0.7},
+    "elbow": {"joint": "FrontLowerLeg.{S}", "toward": "IKFrontLeg.{S}", "at": 0.9},
+    "foot": "paw pad",
+    "notes": {"elbow": "canid rig: FrontLowerLeg is the forearm, the wrist sits just above the IK foot joint",
+              "shoulder": "just above the elbow joint FrontLowerLeg"},
+}
 CAMELID = ("AP-10K has no camelid (llama, alpaca); 'sheep' is its closest category: a woolly, farm-kept, "
            "even-toed grazer of similar size and outline.")
 
 
-def farm_leg_at(shoulder: float | None = None, hip: float | None = None) -> dict:
+def farm_legs(shoulder: float | None = None, hip: float | None = None) -> dict:
+    """Farm-rig shoulder / hip specs at other fractions down the upper leg than the rig default."""
     out = {}
     if shoulder is not None:
         out["shoulder"] = {"joint": "FrontUpLeg.{S}", "toward": "FrontLowLeg.{S}", "at": shoulder}
@@ -85,42 +98,43 @@ def farm_leg_at(shoulder: float | None = None, hip: float | None = None) -> dict
 
 # Per model: species, eye materials or a hand-placed left-eye position (x, y, z), and overrides of RIGS.
 MODELS_CFG = {
-    "quaternius-animals/Horse": dict(species="horse", eye_materials=["Eye_Black", "Eye_White"]),
-    "quaternius-animals/Horse_White": dict(species="horse", eye_materials=["Eye_Black", "Eye_White"]),
-    "quaternius-animals/Donkey": dict(
-        species="horse", eye_materials=["Eye_Dark", "Eye_White"],
-        species_note="a donkey is an equid (Equus asinus); AP-10K's 'horse' is the closest category (its 'zebra' "
-                     "is defined by stripes)."),
-    "quaternius-animals/Cow": dict(species="cow", eye_materials=["Eye_Black", "Eye_White"]),
-    "quaternius-animals/Bull": dict(
-        species="cow", eye_materials=["Eye_Black", "Eye_White"],
-        species_note="a bull is male domestic cattle (Bos taurus): AP-10K 'cow'; its 'buffalo' and 'bison' are "
-                     "other genera."),
-    "quaternius-animals/Deer": dict(species="deer", eye_materials=["Eye_Black", "Eye_White"]),
-    "quaternius-animals/Stag": dict(species="deer", eye_materials=["Material.011"],
-                                    species_note="a male red deer: AP-10K 'deer'."),
-    "quaternius-animals/Alpaca": dict(species="sheep", eye_materials=["Eyes_Black", "Eyes_White"],
-                                      foot="two-toed foot", species_note=CAMELID),
-    "quaternius-animals/Husky": dict(species="dog", eye_materials=["Material.002", "Material.003"], **CANID),
-    "quaternius-animals/ShibaInu": dict(species="dog", eye_materials=["Eyes_Black", "Eyes_White", "Eyes_Pupil"],
-                                        **CANID),
-    "quaternius-animals/Fox": dict(species="fox", eye_materials=["Black"], eye_min_x=0.15, **CANID),  # Black: nose too
-    "quaternius-animals/Wolf": dict(species="wolf", eye_materials=["Eyes_Black"], **CANID),
-    "quaternius-farm/Zebra": dict(species="zebra", eye=[0.48, -3.8, 6.1]),
-    "quaternius-farm/Horse": dict(species="horse", eye=[0.48, -3.8, 6.1]),
-    "quaternius-farm/Cow": dict(species="cow", eye=[0.42, -3.95, 4.45],
-                                neck={"joint": "Shoulders", "toward": "Neck", "at": 0.55}, **farm_leg_at(0.45)),
-    "quaternius-farm/Llama": dict(species="sheep", eye=[0.2, -2.1, 5.35], foot="two-toed foot",
-                                  root_of_tail={"joint": "Back"}, species_note=CAMELID),
-    "quaternius-farm/Pig": dict(species="pig", eye=[0.62, -3.85, 3.2], neck={"joint": "Neck"},
-                                root_of_tail={"near": [0, 4.45, 3.55]}, **farm_leg_at(0.53, 0.55)),
-    "quaternius-farm/Pug": dict(species="dog", eye=[0.24, -1.85, 2.3], nose_near=[0, -1.98, 2.1], foot="paw pad",
-                                neck={"joint": "Shoulders", "toward": "Neck", "at": 0.4},
-                                root_of_tail={"near": [0, 1.2, 1.72]}, **farm_leg_at(0.6),
-                                elbow={"joint": "FrontLowLeg.{S}", "toward": "FrontFoot.{S}", "at": 0.7},
-                                notes={"elbow": "the wrist, above the paw"}),
-    "quaternius-farm/Sheep": dict(species="sheep", eye=[0.33, -2.65, 3.85], neck={"joint": "Neck"},
-                                  root_of_tail={"near": [0, 2.3, 3.2]}, **farm_leg_at(0.6, 0.5)),
+    "quaternius-animals/Horse": {"species": "horse", "eye_materials": ["Eye_Black", "Eye_White"]},
+    "quaternius-animals/Horse_White": {"species": "horse", "eye_materials": ["Eye_Black", "Eye_White"]},
+    "quaternius-animals/Donkey": {
+        "species": "horse", "eye_materials": ["Eye_Dark", "Eye_White"],
+        "species_note": "a donkey is an equid (Equus asinus); AP-10K's 'horse' is the closest category (its "
+                        "'zebra' is defined by stripes)."},
+    "quaternius-animals/Cow": {"species": "cow", "eye_materials": ["Eye_Black", "Eye_White"]},
+    "quaternius-animals/Bull": {
+        "species": "cow", "eye_materials": ["Eye_Black", "Eye_White"],
+        "species_note": "a bull is male domestic cattle (Bos taurus): AP-10K 'cow'; its 'buffalo' and 'bison' are "
+                        "other genera."},
+    "quaternius-animals/Deer": {"species": "deer", "eye_materials": ["Eye_Black", "Eye_White"]},
+    "quaternius-animals/Stag": {"species": "deer", "eye_materials": ["Material.011"],
+                                "species_note": "a male red deer: AP-10K 'deer'."},
+    "quaternius-animals/Alpaca": {"species": "sheep", "eye_materials": ["Eyes_Black", "Eyes_White"],
+                                  "foot": "two-toed foot", "species_note": CAMELID},
+    "quaternius-animals/Husky": {**CANID, "species": "dog", "eye_materials": ["Material.002", "Material.003"]},
+    "quaternius-animals/ShibaInu": {**CANID, "species": "dog",
+                                    "eye_materials": ["Eyes_Black", "Eyes_White", "Eyes_Pupil"]},
+    # the Fox's 'Black' material is its nose as well as its eyes: keep the two lateral islands
+    "quaternius-animals/Fox": {**CANID, "species": "fox", "eye_materials": ["Black"], "eye_min_x": 0.15},
+    "quaternius-animals/Wolf": {**CANID, "species": "wolf", "eye_materials": ["Eyes_Black"]},
+    "quaternius-farm/Zebra": {"species": "zebra", "eye": [0.48, -3.8, 6.1]},
+    "quaternius-farm/Horse": {"species": "horse", "eye": [0.48, -3.8, 6.1]},
+    "quaternius-farm/Cow": {"species": "cow", "eye": [0.42, -3.95, 4.45],
+                            "neck": {"joint": "Shoulders", "toward": "Neck", "at": 0.55}, **farm_legs(0.45)},
+    "quaternius-farm/Llama": {"species": "sheep", "eye": [0.2, -2.1, 5.35], "foot": "two-toed foot",
+                              "root_of_tail": {"joint": "Back"}, "species_note": CAMELID},
+    "quaternius-farm/Pig": {"species": "pig", "eye": [0.62, -3.85, 3.2], "neck": {"joint": "Neck"},
+                            "root_of_tail": {"near": [0, 4.45, 3.55]}, **farm_legs(0.53, 0.55)},
+    "quaternius-farm/Pug": {"species": "dog", "eye": [0.24, -1.85, 2.3], "nose_near": [0, -1.98, 2.1],
+                            "foot": "paw pad", "neck": {"joint": "Shoulders", "toward": "Neck", "at": 0.4},
+                            "root_of_tail": {"near": [0, 1.2, 1.72]}, **farm_legs(0.6),
+                            "elbow": {"joint": "FrontLowLeg.{S}", "toward": "FrontFoot.{S}", "at": 0.7},
+                            "notes": {"elbow": "the wrist, above the paw"}},
+    "quaternius-farm/Sheep": {"species": "sheep", "eye": [0.33, -2.65, 3.85], "neck": {"joint": "Neck"},
+                              "root_of_tail": {"near": [0, 2.3, 3.2]}, **farm_legs(0.6, 0.5)},
 }
 
 

@@ -3,7 +3,12 @@ import numpy as np
 import pytest
 import yaml
 
-from pasyn.assets.keypoint_map import CHAIN_NAMES, KeypointMapError, load_keypoint_map, parse_keypoint_map
+from pasyn.assets.keypoint_map import (
+    CHAIN_NAMES,
+    KeypointMapError,
+    load_keypoint_map,
+    parse_keypoint_map,
+)
 from pasyn.assets.model import AnimalModel, Material, Mesh, Skeleton
 from pasyn.assets.registry import MAPS_DIR, list_animals, load_animal
 from pasyn.data.ap10k import KEYPOINT_NAMES, species_id
@@ -49,8 +54,7 @@ def test_tiny_map_locates_joints_points_between_and_vertex_means():
 @pytest.mark.parametrize("damage, message", [
     (lambda d: d["keypoints"].pop("right_knee"), "keypoints missing from the map: right_knee"),
     (lambda d: d["keypoints"].update(left_hip={"joint": "Femur.L"}), "keypoints.left_hip: joint 'Femur.L' is not in"),
-    (lambda d: d["keypoints"].update(nose={"vertices": [1, 4]}), "keypoints.nose: vertex ids [4] out of range "
-                                                                 "(model has 4)"),
+    (lambda d: d["keypoints"].update(nose={"vertices": [1, 4]}), "vertex ids [4] out of range (model has 4)"),
     (lambda d: d["keypoints"].update(nose={"vertices": []}), "keypoints.nose: 'vertices' must be a non-empty list"),
     (lambda d: d["keypoints"].update(neck={"joint": "Mid", "vertices": [0]}), "keypoints.neck: give exactly one"),
     (lambda d: d["keypoints"].update(neck={"joint": "Mid", "toward": "Tip", "at": float("nan")}),
@@ -134,7 +138,17 @@ def test_shared_map_fits_its_model_and_the_anatomy(shared_animals, model_id):
         front = [points[f"{side}_{k}"][2] for k in ("shoulder", "elbow", "front_paw")]
         hind = [points[f"{side}_{k}"][2] for k in ("hip", "knee", "back_paw")]
         assert front == sorted(front, reverse=True) and hind == sorted(hind, reverse=True), (model_id, side)
-    # head: nose ahead of the eyes, eyes near the nose (within a third of the body height)
+    # paws touch the ground when the animal stands (first Idle frame; some rest poses are mid-stride)
+    idle = model.global_transforms(model.pose_at("Idle", model.clip("Idle").start))
+    ground = model.skin(idle)[:, 2].min()
+    for k, name in enumerate(KEYPOINT_NAMES):
+        if name.endswith("paw"):
+            assert kmap.locate(model, idle)[k, 2] - ground < 0.03 * height, (model_id, name)
+    # every keypoint is on the animal: inside the mesh's box, padded by 2 % of the height
+    lo, hi = vertices.min(axis=0) - 0.02 * height, vertices.max(axis=0) + 0.02 * height
+    outside = [n for n, p in points.items() if np.any(p < lo) or np.any(p > hi)]
+    assert not outside, (model_id, outside)
+    # head: nose ahead of the eyes, eyes near the nose (within 0.4 of the model's height)
     assert (points["nose"] - (points["left_eye"] + points["right_eye"]) / 2) @ forward > 0, model_id
     assert np.linalg.norm(points["nose"] - points["left_eye"]) < 0.4 * height, model_id
     assert (points["neck"] - points["root_of_tail"]) @ forward > 0, model_id
@@ -145,11 +159,11 @@ def test_shared_map_fits_its_model_and_the_anatomy(shared_animals, model_id):
     for chain in LEGS:
         bones = kmap.chains[chain]
         heights = origins[bones, 2]
-        assert np.all(np.diff(heights) <= 1e-6 * height), (model_id, chain, heights)
+        # the first bones (scapula / hip) reach sideways into the body: allow them a small rise
+        assert np.all(np.diff(heights) <= 0.02 * height) and heights[-1] < heights[0] - 0.05 * height, \
+            (model_id, chain, heights)
         side = 1 if chain.endswith("left") else -1
         assert np.all((origins[bones] @ left - middle) * side > 0), (model_id, chain)
-    for chain in ("spine", "neck", "head"):
-        assert kmap.chains[chain], (model_id, chain)
     spine = origins[kmap.chains["spine"]] @ forward
     assert spine[-1] > spine[0], (model_id, "spine must run pelvis -> withers")
 
@@ -157,13 +171,15 @@ def test_shared_map_fits_its_model_and_the_anatomy(shared_animals, model_id):
 @pytest.mark.shared
 @pytest.mark.parametrize("model_id", SHARED_IDS)
 def test_shared_map_follows_the_mesh_in_the_walk_clip(shared_animals, model_id):
-    """Mid-stride, every paw keypoint stays on its foot: near the nearest vertex of the leg it belongs to."""
+    """Mid-stride, every keypoint keeps its distance to the mesh surface (nearest vertex) from the rest pose: a map
+    that leans on a bone the mesh does not follow (an IK target, a pole) drifts away."""
     model, kmap = shared_animals[model_id]
     walk = model.clip("Walk")
-    world = model.global_transforms(model.pose_at(walk, walk.start + 0.3 * walk.duration))
-    points = kmap.locate(model, world)
-    vertices = model.skin(world)
+    gaps = []
+    for local in (model.rest_pose(), model.pose_at(walk, walk.start + 0.3 * walk.duration)):
+        world = model.global_transforms(local)
+        vertices = model.skin(world)
+        gaps.append([np.linalg.norm(vertices - p, axis=1).min() for p in kmap.locate(model, world)])
     height = np.ptp(model.skin(model.global_transforms())[:, 2])
-    for k, name in enumerate(KEYPOINT_NAMES):
-        gap = np.linalg.norm(vertices - points[k], axis=1).min()
-        assert gap < 0.12 * height, (model_id, name, gap / height)
+    drift = np.abs(np.subtract(*gaps)) / height
+    assert drift.max() < 0.05, (model_id, KEYPOINT_NAMES[int(drift.argmax())], drift.max())

@@ -31,9 +31,11 @@ def test_train_predict_eval_with_a_checkpoint(animal_set, tmp_path):
     assert result.exit_code == 0, result.output
     assert (run / "model.pt").is_file()
     result = CliRunner().invoke(cli, ["predict", "--checkpoint", str(run / "model.pt"), "--ann", str(ann),
-                                      "--images", str(images), "--out", str(tmp_path / "pred.json")])
+                                      "--images", str(images), "--out", str(tmp_path / "pred.json"),
+                                      "--sheet", str(tmp_path / "sheet.png")])
     assert result.exit_code == 0, result.output
     assert len(json.loads((tmp_path / "pred.json").read_text())) == 32
+    assert (tmp_path / "sheet.png").stat().st_size > 1000
     out = tmp_path / "metrics.json"
     result = CliRunner().invoke(cli, ["eval", "--checkpoint", str(run / "model.pt"), "--ann", str(ann),
                                       "--images", str(images), "--json", str(out)])

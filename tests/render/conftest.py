@@ -61,3 +61,14 @@ def make_toy(shape_index: int = 0):
 @pytest.fixture
 def toy():
     return make_toy()
+
+
+@pytest.fixture
+def box_mesh():
+    """box_mesh(lo, hi) -> (V, 3) vertices, (F, 3) triangles of a closed box."""
+    return _box
+
+
+@pytest.fixture
+def toy_factory():
+    return make_toy

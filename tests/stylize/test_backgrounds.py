@@ -49,3 +49,12 @@ def test_cache_downscales_once_and_crop_is_deterministic(photo_backgrounds):
     x, y, w, h = crops[0][1]["crop"]  # in the original photo's pixels
     assert 0 <= x and x + w <= 220 + 0.5 and 0 <= y and y + h <= 150 + 0.5
     assert w / h == pytest.approx(64 / 48, rel=0.03)
+
+
+@pytest.mark.shared
+def test_shared_backgrounds_scan_cleanly(shared_backgrounds, caplog):
+    with caplog.at_level(logging.WARNING):
+        found = scan_backgrounds(shared_backgrounds)
+    assert len(found.paths) == 14 and not found.skipped and not caplog.records  # COPYRIGHT files ignored
+    img = BackgroundCache(short_side=512).get(found.paths[0], found.sizes[0])
+    assert min(img.shape[:2]) == 512

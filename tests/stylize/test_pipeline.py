@@ -136,3 +136,20 @@ def test_cli_writes_dataset_and_reports_bad_backgrounds(blob_set, photo_backgrou
     result = runner.invoke(cli, ["--renders", str(tmp_path / "nowhere"), "--backgrounds", str(photo_backgrounds),
                                  "--out", str(tmp_path / "y")])
     assert result.exit_code == 1 and "annotation file not found" in result.output
+
+
+def test_two_animals_in_one_render_get_their_own_moved_boxes(blob_set, black_backgrounds, tmp_path):
+    ann_file = blob_set / "annotations.json"
+    data = json.loads(ann_file.read_text())
+    second = dict(data["annotations"][0], id=999, bbox=[10.0, 12.0, 30.0, 20.0], area=600.0)
+    data["annotations"].append(second)
+    ann_file.write_text(json.dumps(data))
+    config = StylizeConfig(**PLAIN, seed=4)
+    out = read_coco(stylize_dataset(blob_set, black_backgrounds, tmp_path / "out", config, limit=1, progress=False))
+    assert len(out.annotations) == 2
+    affine = np.array(out.images[0]["pasyn"]["placement"]["affine"])
+    s, dx, dy = affine[0, 0], affine[0, 2], affine[1, 2]
+    moved = next(a for a in out.annotations if a["id"] == 999)["bbox"]
+    x0, y0 = max(0.0, s * 10 + dx), max(0.0, s * 12 + dy)
+    x1, y1 = min(128.0, s * 40 + dx), min(112.0, s * 32 + dy)
+    np.testing.assert_allclose(moved, [x0, y0, x1 - x0, y1 - y0], atol=1e-9)

@@ -15,6 +15,7 @@ from pasyn.assets.model import (
     Skeleton,
     linear_blend_skinning,
 )
+from pasyn.assets.procedural import PRESETS, ShapeParams, make_quadruped, sample_shape
 from pasyn.assets.registry import list_animals, load_animal
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "KeypointMapError",
     "Material",
     "Mesh",
+    "PRESETS",
+    "ShapeParams",
     "Skeleton",
     "check_animal",
     "linear_blend_skinning",
@@ -33,5 +36,7 @@ __all__ = [
     "load_animal",
     "load_gltf",
     "load_keypoint_map",
+    "make_quadruped",
     "parse_keypoint_map",
+    "sample_shape",
 ]

@@ -163,12 +163,11 @@ def _paint_dog(part: str, a, t, rng, colors, muzzle_length) -> np.ndarray:
 def _coat_cached(coat: str, colors: tuple, seed: int, muzzle_length: float, size: int) -> np.ndarray:
     rng = np.random.default_rng([seed, 0xC0A7])
     texture = np.zeros((size, size, 3))
-    markings = {
-        "blaze": rng.random() < 0.4,
-        **{leg: (rng.uniform(0.75, 0.9) if rng.random() < 0.3 else 0.0) for leg in ("fore.L", "fore.R", "hind.L", "hind.R")},
-    }
+    markings = {"blaze": rng.random() < 0.4}  # white face blaze and socks (solid coats only)
+    for leg in ("fore.L", "fore.R", "hind.L", "hind.R"):
+        markings[leg] = rng.uniform(0.75, 0.9) if rng.random() < 0.3 else 0.0
     for part, (u0, v0, u1, v1) in ATLAS.items():
-        c0, c1, r0, r1 = (int(round(x * size)) for x in (u0, u1, v0, v1))
+        c0, c1, r0, r1 = (round(x * size) for x in (u0, u1, v0, v1))
         cols = (np.arange(c0, c1) + 0.5) / size
         rows = (np.arange(r0, r1) + 0.5) / size
         a = np.clip((cols - u0 - ATLAS_INSET) / (u1 - u0 - 2 * ATLAS_INSET), 0, 1)

@@ -4,6 +4,8 @@
     model, kmap = make_quadruped("horse", sample_shape("horse", rng), seed=7)  # a random individual
 
 Presets: zebra (stripes), horse (solid coat, dark points), cow (patches, horns), dog (paws, long tail).
+Clips (loops, 30 fps keys): walk, trot, canter, gallop (hooves planted in stance), idle (one hind leg
+rested), graze (nose on the grass), look_around, lie (legs folded under).
 The 17 AP-10K keypoints are joints placed at their landmarks (see procedural_rig), so they are exact in
 every pose. Parts: procedural_shape (parameters), procedural_rig (skeleton), procedural_mesh (skinned mesh),
 coat (texture), procedural_motion (clips).
@@ -18,11 +20,24 @@ from pasyn.assets.model import AnimalModel, Material, Mesh, Skeleton
 from pasyn.assets.procedural_mesh import build_mesh
 from pasyn.assets.procedural_motion import build_clips
 from pasyn.assets.procedural_rig import FORE_LEG, HIND_LEG, NECK, SPINE, TAIL, build_rig
-from pasyn.assets.procedural_shape import FIELD_RANGES, PALETTES, PRESETS, ShapeParams, sample_shape
+from pasyn.assets.procedural_shape import (
+    FIELD_RANGES,
+    PALETTES,
+    PRESETS,
+    ShapeParams,
+    sample_shape,
+)
 from pasyn.data.ap10k import KEYPOINT_NAMES
 
-__all__ = ["make_quadruped", "sample_shape", "ShapeParams", "PRESETS", "PALETTES", "FIELD_RANGES",
-           "KEYPOINT_JOINTS"]
+__all__ = [
+    "FIELD_RANGES",
+    "KEYPOINT_JOINTS",
+    "PALETTES",
+    "PRESETS",
+    "ShapeParams",
+    "make_quadruped",
+    "sample_shape",
+]
 
 # AP-10K keypoint -> the joint placed at its landmark
 KEYPOINT_JOINTS: dict[str, str] = {

@@ -11,7 +11,17 @@ from __future__ import annotations
 import numpy as np
 
 from pasyn.assets.coat import ATLAS, ATLAS_INSET
-from pasyn.assets.procedural_rig import FORE_LEG, HIND_LEG, NECK, SIDES, SPINE, TAIL, Rig, head_section, torso_profile
+from pasyn.assets.procedural_rig import (
+    FORE_LEG,
+    HIND_LEG,
+    NECK,
+    SIDES,
+    SPINE,
+    TAIL,
+    Rig,
+    head_section,
+    torso_profile,
+)
 
 _Y = np.array([0.0, 1.0, 0.0])
 
@@ -179,13 +189,12 @@ def build_mesh(rig: Rig) -> dict[str, np.ndarray]:
     radius_side = np.interp(frac, [0, jfrac[1], 0.55, 1], [base_side, base_side * 0.9, 0.62 * mid, 0.7 * poll_up])
     neck_weights = chain_weights(frac * length, jfrac[1:] * length, [idx("chest")] + [idx(n) for n in NECK]
                                  + [idx("head")], n_joints, 0.12 * length)
-    # neck rings lean back a little so the throat line meets the jaw
     mesh.tube(centres, radius_up, radius_side, neck_weights, "neck", frac, 20,
               start - neck_dir * 0.02 * depth, neck_pts[-1] + neck_dir * 0.3 * poll_up)
     neck_normals = _normalize(np.cross(np.gradient(centres, axis=0), _Y))
 
     if shape.mane_height > 0:
-        keep = frac > jfrac[1] * 0.6
+        keep = np.arange(len(frac)) >= 2  # a fixed ring count keeps the topology the same for every individual
         height = shape.mane_height * shape.scale * np.interp(frac[keep], [frac[keep][0], 0.3, 1], [0.3, 1, 0.8])
         mane_c = centres[keep] + neck_normals[keep] * (radius_up[keep] * 0.9 + 0.4 * height)[:, None]
         thin = np.full(keep.sum(), 0.18 * shape.mane_height * shape.scale + 0.006 * shape.scale)
@@ -225,7 +234,8 @@ def build_mesh(rig: Rig) -> dict[str, np.ndarray]:
     centres, frac, jfrac = _resample(tail_pts, 14)
     length = shape.tail_length * shape.scale
     base = shape.tail_thickness * shape.scale
-    radius = base * (1 - 0.55 * frac) + base * 1.6 * shape.tail_tuft * np.sin(np.pi * np.clip((frac - 0.35) / 0.7, 0, 1)) ** 2
+    tuft = np.sin(np.pi * np.clip((frac - 0.35) / 0.7, 0, 1)) ** 2  # hair swelling toward the tip
+    radius = base * (1 - 0.55 * frac) + base * 1.6 * shape.tail_tuft * tuft
     radius *= np.sqrt(1 - np.clip((frac - 0.9) / 0.1, 0, 1) ** 2) * 0.9 + 0.1
     tail_weights = chain_weights(frac * length, jfrac[:-1] * length, [idx("pelvis")] + [idx(n) for n in TAIL[:-1]],
                                  n_joints, 0.1 * length)
@@ -236,9 +246,9 @@ def build_mesh(rig: Rig) -> dict[str, np.ndarray]:
     thick = shape.leg_thickness * shape.scale
     for side_name, _ in SIDES:
         _leg(mesh, rig, [f"{n}.{side_name}" for n in FORE_LEG], f"fore.{side_name}", thick,
-             radii=[1.75, 1.35, 0.8, 0.62, 0.7], fracs_at=[0.0, 1.0, 2.0, 3.0, 4.0])
+             radii=[1.75, 1.35, 0.8, 0.62, 0.7])
         _leg(mesh, rig, [f"{n}.{side_name}" for n in HIND_LEG], f"hind.{side_name}", thick,
-             radii=[3.2, 2.0, 0.85, 0.62, 0.7], fracs_at=[0.0, 1.0, 2.0, 3.0, 4.0])
+             radii=[3.2, 2.0, 0.85, 0.62, 0.7])
     return mesh.build()
 
 
@@ -259,10 +269,11 @@ def _cone(mesh: _MeshBuilder, base, direction, length: float, width: float, flat
               base - direction * 0.01 * length, base + direction * length, normals=np.tile(across, (len(t), 1)))
 
 
-def _leg(mesh: _MeshBuilder, rig: Rig, chain: list[str], rect: str, thick: float, radii, fracs_at):
-    """A leg tube from the first joint below the top (shoulder / hip) down to the hoof, plus the hoof or paw.
+def _leg(mesh: _MeshBuilder, rig: Rig, chain: list[str], rect: str, thick: float, radii: list[float]):
+    """A leg tube from the shoulder / hip joint down to the top of the hoof, plus the hoof or paw.
 
     radii (multiples of leg_thickness) sit at the chain joints from the tube's top joint to the fetlock.
+    The scapula lies inside the chest, so the foreleg tube starts one joint lower, at the shoulder.
     """
     shape, idx = rig.shape, rig.index
     top = chain[1] if chain[0].startswith("scapula") else chain[0]
@@ -270,8 +281,8 @@ def _leg(mesh: _MeshBuilder, rig: Rig, chain: list[str], rect: str, thick: float
     pts = np.array([rig.pos(n) for n in names])
     hoof = pts[-1]
     paw = shape.hoof < 0.5
-    foot_h = (0.75 if paw else 0.9) * thick * (1.0 if paw else 1.1)
-    pts = np.concatenate([pts[:-1], [hoof + [(-0.3 if not paw else -0.5) * thick, 0, foot_h]]])
+    coronet = hoof + ([-0.5 * thick, 0, 0.75 * thick] if paw else [-0.3 * thick, 0, thick])
+    pts = np.concatenate([pts[:-1], [coronet]])
     centres, frac, jfrac = _resample(pts, 26)
     length = np.sum(np.linalg.norm(np.diff(pts, axis=0), axis=1))
     r = thick * np.interp(frac, jfrac[: len(radii)], radii)

@@ -1,4 +1,4 @@
-"""Animation clips of the procedural quadruped: gaits with planted hooves (analytic leg IK), idle, graze, look.
+"""Animation clips of the procedural quadruped: gaits with planted hooves (analytic leg IK), standing and lying.
 
 T keys per clip at FPS over one loop (the last key repeats the first, so clips loop seamlessly); J joints.
 Rotations are (T, J, 4) quaternions (x, y, z, w) in each joint's local frame, which is world-aligned at rest:
@@ -44,7 +44,7 @@ class _Motion:
 
     def __init__(self, rig: Rig, period: float):
         self.rig = rig
-        n = max(2, int(round(period * FPS)))
+        n = max(2, round(float(period) * FPS))
         self.times = np.arange(n + 1) / FPS
         self.phase = np.arange(n + 1) / n
         self.q = np.zeros((n + 1, len(rig.names), 4))
@@ -74,7 +74,8 @@ class _Motion:
         channels = {}
         for j in range(len(self.rig.names)):
             if np.abs(self.q[:, j, :3]).max() > 1e-9:
-                channels[(j, "rotation")] = (self.times.copy(), self.q[:, j] / np.linalg.norm(self.q[:, j], axis=1, keepdims=True))
+                q = self.q[:, j] / np.linalg.norm(self.q[:, j], axis=1, keepdims=True)
+                channels[(j, "rotation")] = (self.times.copy(), q)
         pelvis = self.rig.index("pelvis")
         channels[(pelvis, "translation")] = (self.times.copy(), self.rig.positions[pelvis] + self.root)
         return Clip(name, channels)
@@ -213,7 +214,7 @@ def _gait(rig: Rig, name: str, period: float, duty: float, touchdown: dict, swee
           spine: float = 0.0, nod: float = 0.0, tail_lift: float = 0.0) -> Clip:
     """A locomotion loop in place: hooves slide back at the body's speed in stance and arc forward in swing."""
     height = rig.length("leg_length") + rig.depth
-    motion = _Motion(rig, period * np.sqrt(height / 1.3))
+    motion = _Motion(rig, period * np.sqrt(height / 1.3))  # periods given for a 1.3 m zebra; Froude scaling
     legs = _legs(rig)
     stride = sweep * height
     targets, stance, tucks, level = {}, {}, {}, {}
@@ -233,7 +234,8 @@ def _gait(rig: Rig, name: str, period: float, duty: float, touchdown: dict, swee
     _place_body(motion, legs, targets, stance, crouch=0.012 * height, flight_lift=0.02 * height)
     counter = -0.6 * motion.body_pitch  # the neck holds the head steadier than the body
     for i, joint in enumerate(NECK):
-        motion.rotate(joint, _Y, counter / 3 + nod * np.sin(2 * np.pi * (2 * motion.phase if nod > 0 else motion.phase) + i * 0.4))
+        beats = 2 if nod > 0 else 1  # a walking or trotting head bobs twice per stride, a galloping one once
+        motion.rotate(joint, _Y, counter / 3 + nod * np.sin(2 * np.pi * beats * motion.phase + i * 0.4))
     _tail_swish(motion, 0.05, 1, tail_lift)
     _drive_legs(motion, legs, targets, tucks, level)
     return motion.clip(name)
@@ -256,7 +258,7 @@ def _standing(rig: Rig, period: float, neck_pitch=0.0, neck_yaw=0.0, head_pitch=
         resting = rest_leg == f"{'fore' if leg.fore else 'hind'}.{leg.side}"
         if resting:  # a cocked leg resting on its toe
             target[:, 0] += 0.1 * leg_len
-            target[:, 2] += 0.07 * leg_len
+            target[:, 2] += 0.09 * leg_len
             extra[leg] = [(leg.joints[-2], 0.9)]
         targets[leg], stance[leg] = target, np.full(len(target), not resting)
         tucks[leg] = np.zeros(len(target))
@@ -265,9 +267,9 @@ def _standing(rig: Rig, period: float, neck_pitch=0.0, neck_yaw=0.0, head_pitch=
         pelvis = rig.index("pelvis")
         lever = rig.pos(legs[0].joints[0])[0] - rig.pos("pelvis")[0]
         motion.q[:, pelvis] = quat_mul(motion.q[:, pelvis], quat_axis(_Y, np.arcsin(crouch_front * leg_len / lever)))
-    for joint in NECK:
+    for joint, share in zip(NECK, _NECK_SHARE):
         motion.rotate(joint, _Z, np.asarray(neck_yaw) / 3)
-        motion.rotate(joint, _Y, np.asarray(neck_pitch) / 3)
+        motion.rotate(joint, _Y, share * np.asarray(neck_pitch))
     motion.rotate("head", _Y, head_pitch)
     _tail_swish(motion, swish, 2)
     level = {leg: stance[leg].astype(float) for leg in legs}
@@ -275,13 +277,21 @@ def _standing(rig: Rig, period: float, neck_pitch=0.0, neck_yaw=0.0, head_pitch=
     return motion
 
 
+_GRAZE_STANCE = (0.14, -0.04)  # grazing: one foreleg forward (multiples of leg length)
+
+
+def _graze_head(rig: Rig, neck_pitch):
+    """Head pitch that keeps a grazing head near vertical, muzzle a little ahead, whatever the neck does."""
+    return np.radians(85.0 - rig.shape.head_angle) - np.asarray(neck_pitch)
+
+
 def _graze_reach(rig: Rig) -> tuple[float, float]:
     """Neck pitch (total over the neck joints) and front crouch that bring the nose down to the grass."""
-    nose_goal = 0.03 * rig.length("leg_length")
-    pitches = np.linspace(0.0, 2.4, 49)
-    for crouch in (0.04, 0.12, 0.2, 0.3):  # crouch more in front only when the neck is too short
-        probe = _standing(rig, (len(pitches) - 1) / FPS, neck_pitch=pitches, head_pitch=0.25 * pitches,
-                          crouch_front=crouch)
+    nose_goal = 0.04 * rig.length("leg_length")
+    pitches = np.linspace(0.0, 1.9, 39)  # beyond ~100 degrees a neck looks broken: crouch in front instead
+    for crouch in (0.04, 0.1, 0.16, 0.22, 0.3, 0.4, 0.5):  # crouch more in front only when the neck is too short
+        probe = _standing(rig, (len(pitches) - 1) / FPS, neck_pitch=pitches,
+                          head_pitch=_graze_head(rig, pitches), front_shift=_GRAZE_STANCE, crouch_front=crouch)
         nose = probe.world()[1][:, rig.index("nose"), 2]
         low = np.nonzero(nose <= nose_goal)[0]
         if len(low):
@@ -293,8 +303,41 @@ def _graze_reach(rig: Rig) -> tuple[float, float]:
     return float(pitches[np.argmin(nose)]), crouch
 
 
+# how a neck raise or drop spreads over the neck joints: mostly at the base, as the neck swings from the withers
+_NECK_SHARE = (0.5, 0.3, 0.2)
+# sternal lying: legs folded under the body (radians about local Y; the carpus and hock near full flexion)
+_LYING_FOLD = {"scapula": 0.15, "shoulder": 0.5, "elbow": -1.55, "carpus": 2.55, "fetlock_fore": 0.7,
+               "hip": -0.55, "stifle": 1.75, "hock": -2.35, "fetlock_hind": 0.6}
+
+
+def _lying(rig: Rig, period: float) -> _Motion:
+    """Resting on the sternum: legs folded under, belly on the ground, head up and looking about slowly."""
+    motion = _Motion(rig, period)
+    wave = np.sin(2 * np.pi * motion.phase)
+    for name, angle in _LYING_FOLD.items():
+        for side, sign in SIDES:
+            extra = 0.15 if (name == "elbow" and side == "R") else 0.0  # one foreleg a little less folded
+            motion.rotate(f"{name}.{side}", _Y, angle + extra)
+            if name == "hip":
+                motion.rotate(f"{name}.{side}", _X, sign * (0.45 if side == "L" else 0.2))  # hind legs splay out
+    motion.rotate("pelvis", _X, -0.06)  # leaning onto the right hip
+    for joint in NECK:
+        motion.rotate(joint, _Z, 0.3 / 3 * np.sin(2 * np.pi * motion.phase + 0.5))
+        motion.rotate(joint, _Y, (-0.25 + 0.05 * wave) / 3)
+    motion.rotate("head", _Y, 0.15)
+    motion.rotate("tail1", _Y, 0.5)
+    _tail_swish(motion, 0.08, 1)
+    # lower the body until the belly rests on the ground and no folded leg goes through it
+    _, pos = motion.world()
+    legs = [rig.index(f"{n}.{side}") for n in FORE_LEG[2:] + HIND_LEG[1:] for side, _ in SIDES]
+    thick = rig.length("leg_thickness")
+    belly = rig.centre_z - 0.52 * rig.depth
+    motion.root[:, 2] = np.maximum(0.03 * rig.depth - belly, thick - pos[:, legs, 2].min(axis=1))
+    return motion
+
+
 def build_clips(rig: Rig) -> dict[str, Clip]:
-    """walk, trot, canter, gallop, idle, graze, look_around (loops, 30 fps keys)."""
+    """walk, trot, canter, gallop, idle, graze, look_around, lie (loops, 30 fps keys)."""
     L, R = "L", "R"
     clips = [
         _gait(rig, "walk", 1.1, 0.62, {(False, L): 0.0, (True, L): 0.25, (False, R): 0.5, (True, R): 0.75},
@@ -315,9 +358,10 @@ def build_clips(rig: Rig) -> dict[str, Clip]:
     sway = np.sin(2 * np.pi * phase)
     nibble = 0.5 - 0.5 * np.cos(2 * np.pi * 4 * phase)
     clips.append(_standing(rig, period, neck_pitch=reach - 0.05 * nibble, neck_yaw=0.25 * sway,
-                           head_pitch=0.25 * reach - 0.05 * nibble, front_shift=(0.14, -0.04),
+                           head_pitch=_graze_head(rig, reach) + 0.02 * nibble, front_shift=_GRAZE_STANCE,
                            crouch_front=crouch).clip("graze"))
     clips.append(_standing(rig, period, neck_pitch=-0.2 + 0.08 * np.cos(4 * np.pi * phase),
                            neck_yaw=0.9 * np.sin(2 * np.pi * phase), head_pitch=-0.05 * wave,
                            swish=0.1).clip("look_around"))
+    clips.append(_lying(rig, period).clip("lie"))
     return {clip.name: clip for clip in clips}

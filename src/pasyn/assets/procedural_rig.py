@@ -94,8 +94,8 @@ def build_rig(shape: ShapeParams) -> Rig:
         add(name, None if i == 0 else SPINE[i - 1], [body * i / 3, 0, centre_z])
 
     # neck base on the midline where the neck meets withers and chest, neck rising at neck_angle
-    neck_base = np.array([body + 0.02 * depth, 0, centre_z + 0.22 * depth])
-    neck_dir = -_direction(shape.neck_angle, forward=-1.0)
+    neck_base = np.array([body + 0.02 * depth, 0, centre_z + 0.18 * depth])
+    neck_dir = -_direction(shape.neck_angle, forward=-1.0)  # forward and up
     neck_len = shape.neck_length * s
     for i, name in enumerate(NECK):
         add(name, "chest" if i == 0 else NECK[i - 1], neck_base + neck_dir * neck_len * i / 3)
@@ -107,11 +107,10 @@ def build_rig(shape: ShapeParams) -> Rig:
     head_up = np.array([-head_dir[2], 0, head_dir[0]])  # dorsal direction of the head
     for side, sign in SIDES:  # eyes on the head surface, a third of the way from poll to muzzle
         t = 0.34 if shape.hoof >= 0.5 else 0.42
-        centre, (radius_up, radius_side) = head_section(rig_shape=shape, head_dir=head_dir, poll=poll, t=t)
+        centre, (radius_up, radius_side) = head_section(shape, head_dir, poll, t)
         add(f"eye.{side}", "head", centre + 0.4 * radius_up * head_up + sign * 0.86 * radius_side * np.array([0, 1, 0]))
 
     # tail base just inside the rump surface, near its top
-    rig.x_back, rig.x_front = rig.x_back, rig.x_front
     tau0 = 0.045
     x0, zc0, hh0, _ = torso_profile(rig, np.array([tau0]))
     tail = [np.array([x0[0] + 0.01 * depth, 0, zc0[0] + 0.7 * hh0[0]])]
@@ -154,16 +153,16 @@ def build_rig(shape: ShapeParams) -> Rig:
     return rig
 
 
-def head_section(rig_shape: ShapeParams, head_dir: np.ndarray, poll: np.ndarray, t: np.ndarray | float):
+def head_section(shape: ShapeParams, head_dir: np.ndarray, poll: np.ndarray, t: np.ndarray | float):
     """Head centre line and radii at fraction t from poll (0) to nose (1): centre (..., 3), (up, side) radii.
 
     The cheek bulges below the poll-nose line; the muzzle keeps muzzle_width * head_size up to its rounded tip.
     """
     t = np.asarray(t, float)
-    s = rig_shape.scale
-    size, length = rig_shape.head_size * s, rig_shape.head_length * s
-    muzzle_start = 1 - rig_shape.muzzle_length
-    muzzle = rig_shape.muzzle_width
+    s = shape.scale
+    size, length = shape.head_size * s, shape.head_length * s
+    muzzle_start = 1 - shape.muzzle_length
+    muzzle = shape.muzzle_width
     up = np.interp(t, [-0.12, 0.0, 0.25, muzzle_start, 1.0], [0.55, 0.85, 1.0, muzzle * 1.05, muzzle]) * size
     side = up * np.interp(t, [-0.12, 0.3, muzzle_start, 1.0], [0.85, 0.75, 0.62, 0.66])
     tip = np.clip((1 - t) / 0.12, 0, 1)
@@ -171,5 +170,8 @@ def head_section(rig_shape: ShapeParams, head_dir: np.ndarray, poll: np.ndarray,
     cap = np.sqrt(1 - (1 - tip) ** 2) * np.sqrt(1 - (1 - back) ** 2)
     head_up = np.array([-head_dir[2], 0, head_dir[0]])
     jowl = np.interp(t, [0.0, 0.3, muzzle_start + 0.05, 1.0], [0.15, 0.35, 0.05, 0.0]) * size
+    # a stop drops the muzzle's top line below the forehead while its underside stays on the jaw line
+    jowl = jowl + shape.stop * (1 - muzzle) * size * 0.8 * np.clip((t - muzzle_start + 0.1) / 0.15, 0, 1) \
+        * np.clip((1 - t) / 0.25, 0, 1) ** 0.5
     centre = poll + np.multiply.outer(t * length, head_dir) - np.multiply.outer(jowl, head_up)
     return centre, (up * cap, side * cap)

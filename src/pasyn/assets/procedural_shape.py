@@ -28,6 +28,7 @@ FIELD_RANGES: dict[str, tuple[float, float]] = {
     "head_angle": (5.0, 80.0),     # head axis below horizontal
     "muzzle_length": (0.2, 0.7),   # share of the head length that is muzzle
     "muzzle_width": (0.3, 0.95),   # muzzle radius / head_size
+    "stop": (0.0, 1.0),            # step from forehead down to muzzle (0: straight profile, 1: a dog's stop)
     "ear_length": (0.02, 0.3),
     "horn_length": (0.0, 0.5),
     "mane_height": (0.0, 0.2),
@@ -61,7 +62,7 @@ class ShapeParams:
     belly_tuck: float = 0.05
     leg_length: float = 0.72
     leg_thickness: float = 0.055
-    neck_length: float = 0.62
+    neck_length: float = 0.7
     neck_angle: float = 45.0
     neck_thickness: float = 0.13
     head_length: float = 0.52
@@ -69,6 +70,7 @@ class ShapeParams:
     head_angle: float = 50.0
     muzzle_length: float = 0.45
     muzzle_width: float = 0.55
+    stop: float = 0.0
     ear_length: float = 0.17
     horn_length: float = 0.0
     mane_height: float = 0.07
@@ -92,22 +94,22 @@ PRESETS: dict[str, ShapeParams] = {
     "zebra": ShapeParams("zebra", "stripes", ((22, 20, 20), (238, 236, 228), (40, 34, 32))),
     "horse": ShapeParams(
         "horse", "solid", ((118, 64, 34), (24, 20, 19), (22, 18, 17)), body_length=1.12, body_depth=0.68,
-        body_width=0.78, leg_length=0.86, leg_thickness=0.06, neck_length=0.72, neck_angle=42.0,
+        body_width=0.78, leg_length=0.86, leg_thickness=0.06, neck_length=0.82, neck_angle=42.0,
         neck_thickness=0.14, head_length=0.6, head_size=0.14, head_angle=52.0, ear_length=0.13,
         mane_height=0.09, tail_length=0.8, tail_thickness=0.04, tail_droop=55.0, tail_curl=9.0, tail_tuft=1.0,
     ),
     "cow": ShapeParams(
         "cow", "patches", ((24, 22, 22), (242, 240, 234), (214, 160, 150)), body_length=1.2, body_depth=0.78,
-        body_width=0.82, belly_tuck=0.0, leg_length=0.66, leg_thickness=0.065, neck_length=0.42, neck_angle=20.0,
+        body_width=0.82, belly_tuck=0.0, leg_length=0.66, leg_thickness=0.065, neck_length=0.55, neck_angle=20.0,
         neck_thickness=0.19, head_length=0.5, head_size=0.16, head_angle=60.0, muzzle_length=0.35,
         muzzle_width=0.8, ear_length=0.13, horn_length=0.08, mane_height=0.0, tail_length=0.85,
         tail_thickness=0.025, tail_droop=80.0, tail_curl=2.0, tail_tuft=0.7,
     ),
     "dog": ShapeParams(
         "dog", "dog", ((150, 102, 58), (40, 32, 28), (212, 180, 138)), body_length=0.42, body_depth=0.28,
-        body_width=0.75, belly_tuck=0.38, leg_length=0.34, leg_thickness=0.028, neck_length=0.22,
-        neck_angle=50.0, neck_thickness=0.07, head_length=0.24, head_size=0.075, head_angle=12.0,
-        muzzle_length=0.5, muzzle_width=0.5, ear_length=0.1, mane_height=0.0, tail_length=0.42,
+        body_width=0.75, belly_tuck=0.38, leg_length=0.34, leg_thickness=0.031, neck_length=0.22,
+        neck_angle=50.0, neck_thickness=0.07, head_length=0.24, head_size=0.085, head_angle=12.0,
+        muzzle_length=0.45, muzzle_width=0.5, stop=1.0, ear_length=0.1, mane_height=0.0, tail_length=0.42,
         tail_thickness=0.024, tail_droop=25.0, tail_curl=-4.0, tail_tuft=0.25, hoof=0.0,
     ),
 }

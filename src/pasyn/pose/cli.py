@@ -64,7 +64,7 @@ def train(preset_name, sources, out, val, pretrained, sets, seed, no_resume, max
     if result["val"] is not None:
         from pasyn.eval import format_table
 
-        click.echo(format_table(result["val"]))
+        click.echo(format_table(result["val"], with_ap=True))
 
 
 @cli.command("eval")
@@ -106,7 +106,7 @@ def eval_cmd(ann, predictions, checkpoint, images, json_out, save_predictions, t
         raise click.ClickException(str(err)) from None
     if json_out is not None:
         write_json_atomic(json_out, results, indent=2)
-    click.echo(format_table(results))
+    click.echo(format_table(results, with_ap=True))
 
 
 @cli.command()
@@ -133,6 +133,7 @@ def predict(checkpoint, ann, images, out, sheet, no_flip):
     click.echo(f"{len(preds)} predictions -> {out}")
     if sheet is not None:
         from pasyn.eval import prediction_sheet
+        from pasyn.viz import save_png
 
-        prediction_sheet(preds, gt, images, sheet)
+        save_png(sheet, prediction_sheet(preds, gt, images))
         click.echo(f"sheet -> {sheet}")

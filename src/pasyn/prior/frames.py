@@ -22,7 +22,7 @@ import numpy as np
 from pasyn.assets import registry
 from pasyn.prior.retarget import CanonicalPoses, CanonicalRest, CanonicalSkeleton, ModelRig, clip_world_transforms
 
-CACHE_VERSION = 3  # bump when retargeting changes what it extracts
+CACHE_VERSION = 5  # bump when retargeting changes what it extracts
 SELECTIONS = ("builtin", "shared", "farm", "animals")
 
 
@@ -125,7 +125,8 @@ def _write_frames(path: Path, frames: ModelFrames) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
     os.close(fd)
     try:
-        np.savez(tmp, **arrays)
+        with open(tmp, "wb") as f:  # a file object: np.savez would append ".npz" to a name
+            np.savez(f, **arrays)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

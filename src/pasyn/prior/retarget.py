@@ -13,7 +13,8 @@ a bone takes the rotation of the last canonical joint on it (both exact round tr
 
 Shapes: K canonical joints, C = 8 chains, P = K + C canonical points (joint heads, then one tip per chain),
 J model joints, N poses, T frames.
-- CanonicalPoses.relative (N, K, 3, 3): L_k; .height (N,): pelvis height change in body lengths.
+- CanonicalPoses.relative (N, K, 3, 3): L_k; .height (N,): pelvis height above the ground as a fraction of
+  its rest height, minus 1 (0 standing as at rest, -1 on the ground), so it transfers between leg lengths.
 - canonical points (N, P, 3): body lengths, x forward, y left, z up, origin on the ground below the rest pelvis.
 - model poses (N, J, 4, 4): local joint transforms, as AnimalModel.pose_at returns them.
 """
@@ -28,12 +29,14 @@ from pasyn.assets.keypoint_map import CHAIN_NAMES, KeypointMap
 from pasyn.assets.model import AnimalModel, Clip, quat_to_matrix, slerp
 from pasyn.prior.rotations import interpolate, orthonormalise
 
-# Canonical joints per chain; legs: shoulder/hip blade, upper, middle, lower, foot.
-DEFAULT_CHAIN_LENGTHS = {"spine": 4, "neck": 3, "head": 1, "tail": 4,
-                         "front_left": 5, "front_right": 5, "hind_left": 5, "hind_right": 5}
-# chain -> (chain it hangs from, which joint of it: 0 = its first, -1 = its last); the spine is the root.
+# Canonical joints per chain: as many as the richest rig maps (the built-in quadruped: legs scapula or hip ..
+# hoof, head + nose), so those round-trip exactly; rigs with fewer bones spread theirs over them.
+DEFAULT_CHAIN_LENGTHS = {"spine": 4, "neck": 3, "head": 2, "tail": 5,
+                         "front_left": 6, "front_right": 6, "hind_left": 6, "hind_right": 6}
+# chain -> (chain it hangs from, which joint of it); the spine is the root. Forelegs hang one joint behind the
+# withers, where most rigs carry them (the neck's base joint moves the neck, not the shoulders).
 CHAIN_ATTACHMENT = {"neck": ("spine", -1), "head": ("neck", -1), "tail": ("spine", 0),
-                    "front_left": ("spine", -1), "front_right": ("spine", -1),
+                    "front_left": ("spine", -2), "front_right": ("spine", -2),
                     "hind_left": ("spine", 0), "hind_right": ("spine", 0)}
 PAW_KEYPOINT = {"front_left": "left_front_paw", "front_right": "right_front_paw",
                 "hind_left": "left_back_paw", "hind_right": "right_back_paw"}
@@ -116,7 +119,8 @@ class CanonicalSkeleton:
 
 @dataclass
 class CanonicalPoses:
-    """N canonical poses: relative joint rotations (N, K, 3, 3), pelvis height change (N,) in body lengths, and
+    """N canonical poses: relative joint rotations (N, K, 3, 3), pelvis height change (N,) (a fraction of the
+    rest height above the ground), and
     known (N, K) bool: False where the source model has no such joint (e.g. no tail; rotation then identity)."""
 
     relative: np.ndarray
@@ -183,7 +187,7 @@ def canonical_points(skeleton: CanonicalSkeleton, rest: CanonicalRest, poses: Ca
     points = np.empty((n, skeleton.n_points, 3))
     for k, p in enumerate(skeleton.parents):
         if p < 0:
-            points[:, k] = rest.heads[k] + np.outer(poses.height, [0.0, 0.0, 1.0])
+            points[:, k] = rest.heads[k] + np.outer(poses.height * rest.heads[k][2], [0.0, 0.0, 1.0])
         else:
             points[:, k] = points[:, p] + deltas[:, p] @ (rest.heads[k] - rest.heads[p])
     for c, joints in enumerate(skeleton.chains.values()):
@@ -319,6 +323,7 @@ class ModelRig:
         self.to_canonical = np.stack([forward, np.cross(up, forward), up])  # rows: canonical axes in world
         self.ground_z = float(model.skin(self.rest_world)[:, 2].min()) if len(model.mesh.vertices) else 0.0
         self.pelvis = self.chains["spine"][0]
+        self.pelvis_height = max(float(heads[self.pelvis, 2]) - self.ground_z, 1e-3 * self.body_length)
 
         # chain tips in the rest pose (world)
         def extrapolated_tip(bones):
@@ -443,7 +448,7 @@ class ModelRig:
         for k, p in enumerate(self.skeleton.parents):
             if not known[k]:
                 deltas[:, k] = deltas[:, p]
-        height = (world[:, self.pelvis, 2, 3] - self.rest_world[self.pelvis, 2, 3]) / self.body_length
+        height = (world[:, self.pelvis, 2, 3] - self.rest_world[self.pelvis, 2, 3]) / self.pelvis_height
         return CanonicalPoses(relative_rotations(self.skeleton, deltas), height,
                               np.repeat(known[None], len(world), axis=0))
 
@@ -457,7 +462,7 @@ class ModelRig:
         deltas = global_rotations(self.skeleton, poses.relative)
         deltas = self.to_canonical.T @ deltas @ self.to_canonical  # back to world axes
         pelvis_rest = self.rest_world[self.pelvis, :3, 3]
-        pelvis = pelvis_rest + np.outer(poses.height * self.body_length, [0.0, 0.0, 1.0])
+        pelvis = pelvis_rest + np.outer(poses.height * self.pelvis_height, [0.0, 0.0, 1.0])
         body = np.tile(np.eye(4), (n, 1, 1))  # turn about the rest pelvis, then lift
         body[:, :3, :3] = deltas[:, 0]
         body[:, :3, 3] = pelvis - deltas[:, 0] @ pelvis_rest

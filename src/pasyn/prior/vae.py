@@ -21,10 +21,10 @@ from pasyn.prior.rotations import matrix_to_6d
 @dataclass
 class VAEConfig:
     latent: int = 32
-    hidden: int = 512
+    hidden: int = 256
     kl_weight: float = 0.02
     points_weight: float = 4.0
-    steps: int = 3000
+    steps: int = 1500
     batch: int = 256
     lr: float = 1e-3
     seed: int = 0
@@ -74,23 +74,35 @@ def sixd_to_matrix_torch(sixd: torch.Tensor) -> torch.Tensor:
     return torch.stack([c0, c1, torch.cross(c0, c1, dim=-1)], dim=-1)
 
 
+def _depth_levels(skeleton: CanonicalSkeleton) -> list[np.ndarray]:
+    """Canonical joints grouped by depth below the pelvis, so forward kinematics runs one level at a time."""
+    depth = np.zeros(skeleton.n_joints, dtype=int)
+    for k, p in enumerate(skeleton.parents):
+        depth[k] = 0 if p < 0 else depth[p] + 1
+    return [np.flatnonzero(depth == d) for d in range(depth.max() + 1)]
+
+
 def points_torch(skeleton: CanonicalSkeleton, rest: CanonicalRest, relative: torch.Tensor,
                  height: torch.Tensor) -> torch.Tensor:
     """Torch twin of retarget.canonical_points: (N, K, 3, 3), (N,) -> (N, P, 3)."""
     heads = torch.as_tensor(rest.heads, dtype=relative.dtype)
     tips = torch.as_tensor(rest.tips, dtype=relative.dtype)
-    deltas, points = [None] * skeleton.n_joints, [None] * skeleton.n_joints
-    lift = torch.stack([torch.zeros_like(height), torch.zeros_like(height), height], dim=-1)
-    for k, p in enumerate(skeleton.parents):
-        if p < 0:
-            deltas[k] = relative[:, k]
-            points[k] = heads[k] + lift
-        else:
-            deltas[k] = deltas[p] @ relative[:, k]
-            points[k] = points[p] + deltas[p] @ (heads[k] - heads[p])
-    tip_points = [points[j[-1]] + deltas[j[-1]] @ (tips[c] - heads[j[-1]])
-                  for c, j in enumerate(skeleton.chains.values())]
-    return torch.stack(points + tip_points, dim=1)
+    parents = skeleton.parents
+    n, k_joints = relative.shape[:2]
+    deltas = relative.new_zeros(n, k_joints, 3, 3)
+    points = relative.new_zeros(n, k_joints, 3)
+    for level in _depth_levels(skeleton):
+        if parents[level[0]] < 0:
+            deltas[:, level] = relative[:, level]
+            points[:, level] = heads[level] + (height[:, None] * heads[level, 2])[..., None] \
+                * torch.tensor([0.0, 0.0, 1.0])
+            continue
+        up = parents[level]
+        deltas[:, level] = deltas[:, up] @ relative[:, level]
+        points[:, level] = points[:, up] + (deltas[:, up] @ (heads[level] - heads[up])[..., None])[..., 0]
+    last = [joints[-1] for joints in skeleton.chains.values()]
+    tip_points = points[:, last] + (deltas[:, last] @ (tips - heads[last])[..., None])[..., 0]
+    return torch.cat([points, tip_points], dim=1)
 
 
 def pose_features(poses: CanonicalPoses) -> np.ndarray:
@@ -133,25 +145,49 @@ class PoseVAE:
     @classmethod
     def from_state(cls, state: dict, skeleton: CanonicalSkeleton, rest: CanonicalRest) -> "PoseVAE":
         config = VAEConfig.from_dict(state["config"])
-        vae = cls(skeleton, rest, config, state["mean"].numpy(), state["std"].numpy())
+        vae = cls(skeleton, rest, config, np.asarray(state["mean"]), np.asarray(state["std"]))
         vae.net.load_state_dict(state["net"])
         vae.net.eval()
         return vae
+
+
+def train_vae(net: MLPVAE, x: torch.Tensor, recon_loss, kl_weight: float, steps: int, batch: int, lr: float,
+              seed: int, threads: int, progress: bool = False, desc: str = "fit VAE") -> float:
+    """Adam with a one-cycle schedule on random batches of x (N, F). recon_loss(reconstruction, batch indices)
+    -> (B,) per-pose loss. Returns the seconds it took."""
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    optimiser = torch.optim.Adam(net.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lr, total_steps=steps, pct_start=0.1)
+    iterator = range(steps)
+    if progress:
+        from tqdm import tqdm
+        iterator = tqdm(iterator, desc=desc, unit="step", mininterval=1.0)
+    started = time.perf_counter()
+    net.train()
+    for _ in iterator:
+        idx = torch.as_tensor(rng.integers(0, len(x), batch))
+        recon, mu, logvar = net(x[idx])
+        kl = -0.5 * (1 + logvar - mu ** 2 - logvar.exp()).sum(-1)
+        loss = (recon_loss(recon, idx) + kl_weight * kl).mean()
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        schedule.step()
+    net.eval()
+    return time.perf_counter() - started
 
 
 def fit_vae(poses: CanonicalPoses, skeleton: CanonicalSkeleton, rest: CanonicalRest,
             config: VAEConfig | None = None, progress: bool = False) -> PoseVAE:
     """Train on all given frames (CPU, config.threads threads)."""
     config = config or VAEConfig()
-    torch.set_num_threads(config.threads)
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
     features = pose_features(poses)
     mean = features.mean(axis=0)
     std = np.maximum(features.std(axis=0), 1e-3)
+    torch.manual_seed(config.seed)  # the initial weights too
     vae = PoseVAE(skeleton, rest, config, mean, std)
-    net = vae.net
-    net.train()
     x_all = torch.as_tensor((features - mean) / std, dtype=torch.float32)
     rot_all = torch.as_tensor(poses.relative, dtype=torch.float32)
     height_all = torch.as_tensor(poses.height, dtype=torch.float32)
@@ -159,33 +195,17 @@ def fit_vae(poses: CanonicalPoses, skeleton: CanonicalSkeleton, rest: CanonicalR
     points_all = torch.as_tensor(canonical_points(skeleton, rest, poses), dtype=torch.float32)
     point_known = torch.cat([known_all, known_all[:, [j[-1] for j in skeleton.chains.values()]]], dim=1)
     mean_t, std_t = torch.as_tensor(mean, dtype=torch.float32), torch.as_tensor(std, dtype=torch.float32)
-    optimiser = torch.optim.Adam(net.parameters(), lr=config.lr)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.lr, total_steps=config.steps,
-                                                   pct_start=0.1)
     k = skeleton.n_joints
-    steps = range(config.steps)
-    if progress:
-        from tqdm import tqdm
-        steps = tqdm(steps, desc="fit VAE", unit="step", mininterval=1.0)
-    started = time.perf_counter()
-    for _ in steps:
-        idx = torch.as_tensor(rng.integers(0, len(x_all), config.batch))
-        recon, mu, logvar = net(x_all[idx])
+
+    def recon_loss(recon: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
         x = recon * std_t + mean_t
         relative = sixd_to_matrix_torch(x[:, :6 * k].reshape(-1, k, 6))
         height = x[:, 6 * k]
-        known = known_all[idx]
-        rot_err = ((relative - rot_all[idx]) ** 2).sum(dim=(-1, -2))
+        rot_err = ((relative - rot_all[idx]) ** 2).sum(dim=(-1, -2)) * known_all[idx]
         pts = points_torch(skeleton, rest, relative, height)
         pt_err = ((pts - points_all[idx]) ** 2).sum(-1) * point_known[idx]
-        recon_loss = (rot_err * known).sum(-1) + config.points_weight * pt_err.sum(-1) \
-            + (height - height_all[idx]) ** 2
-        kl = -0.5 * (1 + logvar - mu ** 2 - logvar.exp()).sum(-1)
-        loss = (recon_loss + config.kl_weight * kl).mean()
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        schedule.step()
-    net.eval()
-    vae.fit_seconds = time.perf_counter() - started
+        return rot_err.sum(-1) + config.points_weight * pt_err.sum(-1) + (height - height_all[idx]) ** 2
+
+    vae.fit_seconds = train_vae(vae.net, x_all, recon_loss, config.kl_weight, config.steps, config.batch,
+                                config.lr, config.seed, config.threads, progress)
     return vae

@@ -7,5 +7,13 @@ from pasyn.render.config import RenderConfig, config_from_dict, load_config
 from pasyn.render.pipeline import render_dataset
 from pasyn.render.sampler import SceneSample, sample_scene
 
-__all__ = ["Camera", "look_at", "RenderConfig", "config_from_dict", "load_config", "render_dataset", "SceneSample",
-           "sample_scene"]
+__all__ = [
+           "Camera",
+           "RenderConfig",
+           "SceneSample",
+           "config_from_dict",
+           "load_config",
+           "look_at",
+           "render_dataset",
+           "sample_scene",
+]

@@ -26,12 +26,6 @@ from pasyn.render.sampler import SceneSample
 BACKGROUND_DEPTH = 1e9  # Cycles writes ~1e10 where no surface is hit; anything beyond this is background
 
 
-def bundled_hdris() -> dict[str, Path]:
-    """The equirectangular HDRIs that ship with the bpy wheel (studio lights), by file stem."""
-    folder = Path(bpy.utils.system_resource("DATAFILES")) / "studiolights" / "world"
-    return {p.stem: p for p in sorted(folder.glob("*.exr"))}
-
-
 @contextlib.contextmanager
 def _quiet_stdout():
     """Blender prints a 'Saved: ...' line per file output at the C level; keep it out of the progress bar."""
@@ -106,6 +100,8 @@ class BlenderScene:
         scene.render.resolution_x = scene.render.resolution_y = cfg.size
         scene.render.resolution_percentage = 100
         scene.render.film_transparent = True
+        for stamp in [a for a in dir(scene.render) if a.startswith("use_stamp")]:
+            setattr(scene.render, stamp, False)  # no date/render-time text chunks: same seed, same bytes
         scene.render.use_persistent_data = True  # keep textures, HDRIs and kernels between samples
         if cfg.threads:
             scene.render.threads_mode = "FIXED"
@@ -200,7 +196,6 @@ class BlenderScene:
             loop_uvs[:, 1] = 1.0 - loop_uvs[:, 1]  # glTF v runs down, Blender's up
             uv.data.foreach_set("uv", loop_uvs.ravel())
         mesh.update()
-        mesh.validate()
         hsv_nodes = []
         for i, material in enumerate(m.materials):
             mat, hsv = self._material(f"{name}_{i}_{material.name}", material, has_uvs=m.uvs is not None)

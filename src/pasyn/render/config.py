@@ -59,7 +59,7 @@ class RenderConfig:
     def __post_init__(self):
         validate(self)
 
-    def replace(self, **changes) -> "RenderConfig":
+    def replace(self, **changes) -> RenderConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:

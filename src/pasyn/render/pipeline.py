@@ -13,9 +13,9 @@ import queue
 import shutil
 import tempfile
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -23,8 +23,14 @@ from pasyn.assets.keypoint_map import KeypointMap
 from pasyn.assets.model import AnimalModel
 from pasyn.render import annotate, writer
 from pasyn.render.config import RenderConfig
-from pasyn.render.sampler import (PoseSource, SceneSample, clip_pose_source, prior_pose_source, rest_pose_source,
-                                  sample_scene)
+from pasyn.render.sampler import (
+    PoseSource,
+    SceneSample,
+    clip_pose_source,
+    prior_pose_source,
+    rest_pose_source,
+    sample_scene,
+)
 
 HDRI_SUFFIXES = (".exr", ".hdr")
 
@@ -92,18 +98,21 @@ def is_builtin(model_id: str) -> bool:
 
 
 def make_pose_source(spec: str, cfg: RenderConfig) -> PoseSource:
-    """'clips' | 'rest' | 'prior:PATH' | a method name of pasyn.prior.sample_local_poses (e.g. 'uniform')."""
+    """'clips' | 'rest' | 'prior:PATH' or PATH (a fitted prior checkpoint) | a method name of
+    pasyn.prior.sample_local_poses fitted on the model's own clips ('vae', 'uniform', 'gaussian', ...)."""
     if spec == "clips":
         return clip_pose_source(cfg.exclude_clips)
     if spec == "rest":
         return rest_pose_source()
-    if spec.startswith("prior:"):
-        path = Path(spec.split(":", 1)[1])
+    from pasyn.prior import METHODS, PosePrior
+
+    path = Path(spec.split(":", 1)[1] if spec.startswith("prior:") else spec)
+    if spec.startswith("prior:") or path.suffix:
         if not path.is_file():
             raise FileNotFoundError(f"pose prior not found: {path}")
-        from pasyn.prior import PosePrior
-
         return prior_pose_source(PosePrior.load(path), f"prior:{path.name}")
+    if spec not in METHODS:
+        raise ValueError(f"unknown --pose {spec!r}: use clips, rest, prior:PATH or one of {', '.join(METHODS)}")
     return prior_pose_source(spec, spec)
 
 
@@ -124,7 +133,6 @@ def annotate_sample(sample: SceneSample, faces: np.ndarray, alpha: np.ndarray, d
 @dataclass
 class Job:
     model: object
-    species: str | None
     indices: list[int]
     out: str
     seed: int
@@ -150,8 +158,7 @@ def run_job(job: Job, report: Callable[[int], None]) -> None:
             sample = sample_scene(index, job.seed, job.cfg, bank, bank.n_shapes, poses, hdri_names)
             result = scene.render(sample, sample.shape_index)
             labels = annotate_sample(sample, sample.model.mesh.faces, result.alpha, result.depth, job.cfg)
-            species = job.species or sample.model.species
-            record = writer.make_record(index, job.cfg.size, species, labels["keypoints"], labels["bbox"],
+            record = writer.make_record(index, job.cfg.size, sample.model.species, labels["keypoints"], labels["bbox"],
                                         sample.record())
             writer.commit_sample(out, index, result.png_path, record, result.depth if job.save_depth else None)
             report(index)
@@ -179,7 +186,7 @@ def _worker_main(job: Job, messages) -> None:
 def render_dataset(model, n: int, out: str | os.PathLike, seed: int = 0, cfg: RenderConfig | None = None,
                    workers: int = 2, pose: str = "clips", hdri_dir: str | os.PathLike | None = None,
                    start: int = 0, end: int | None = None, device: str = "cpu", save_depth: bool = False,
-                   species: str | None = None, progress: bool = True, preview: bool = True) -> dict:
+                   progress: bool = True, preview: bool = True) -> dict:
     """Render the unfinished samples of [start, end) (default [0, n)), then assemble DIR/annotations.json from
     all finished samples of [0, n) and a preview. workers=0 renders in this process (imports bpy here).
 
@@ -198,7 +205,7 @@ def render_dataset(model, n: int, out: str | os.PathLike, seed: int = 0, cfg: Re
     hdris = find_hdris(hdri_dir)
     make_pose_source(pose, cfg)  # fail on a bad --pose before starting Blender
     shards = [todo[k::max(workers, 1)] for k in range(max(workers, 1))]
-    jobs = [Job(model, species, shard, str(out), seed, cfg, pose, hdris, device, save_depth)
+    jobs = [Job(model, shard, str(out), seed, cfg, pose, hdris, device, save_depth)
             for shard in shards if shard]
 
     from tqdm import tqdm

@@ -7,8 +7,8 @@ Shapes: V vertices, K = 17 keypoints, J joints; world is Z up, the ground is z =
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -183,14 +183,14 @@ def sample_scene(index: int, seed: int, cfg: RenderConfig, models: ModelSource, 
     fill = float(rng.uniform(*cfg.fill))
     framing = vertices[::max(1, len(vertices) // _FRAMING_VERTICES)]
     # where the box centre goes: anywhere that keeps the box inside the image, give or take the overflow
-    aspect_probe = frame_camera(framing, azimuth, elevation, roll, focal, fill, (cfg.size / 2, cfg.size / 2), cfg)
-    uv, _ = aspect_probe.project(framing)
+    centred = frame_camera(framing, azimuth, elevation, roll, focal, fill, (cfg.size / 2, cfg.size / 2), cfg)
+    uv, _ = centred.project(framing)
     half = (uv.max(axis=0) - uv.min(axis=0)) / 2
     slack = np.maximum(cfg.size / 2 - half + cfg.overflow * cfg.size, 0.0)
     centre = cfg.size / 2 + rng.uniform(-1.0, 1.0, size=2) * slack
-    camera = Camera(aspect_probe.matrix_world, focal, cfg.sensor_mm, cfg.size, cfg.size,
-                    aspect_probe.shift_x - (centre[0] - cfg.size / 2) / cfg.size,
-                    aspect_probe.shift_y + (centre[1] - cfg.size / 2) / cfg.size)
+    camera = Camera(centred.matrix_world, focal, cfg.sensor_mm, cfg.size, cfg.size,
+                    centred.shift_x - (centre[0] - cfg.size / 2) / cfg.size,
+                    centred.shift_y + (centre[1] - cfg.size / 2) / cfg.size)
 
     light = Light(hdris[int(rng.integers(len(hdris)))], float(rng.uniform(*cfg.hdri_rotation)),
                   float(rng.uniform(*cfg.hdri_strength)))

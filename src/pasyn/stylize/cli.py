@@ -35,16 +35,20 @@ def _size(text: str) -> tuple[int, int]:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--renders", required=True, type=click.Path(file_okay=False), help="Rendered set (annotations.json + RGBA PNGs).")
-@click.option("--backgrounds", required=True, type=click.Path(), help="Folder of background photos (searched recursively).")
+@click.option("--renders", required=True, type=click.Path(file_okay=False),
+              help="Rendered set (annotations.json + RGBA PNGs).")
+@click.option("--backgrounds", required=True, type=click.Path(),
+              help="Folder of background photos (searched recursively).")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder (resumes if it exists).")
 @click.option("--method", type=click.Choice(METHODS), default="color", show_default=True)
 @click.option("--preset", type=click.Choice(["default", "paper"]), default="default", show_default=True,
               help="paper: 300x300 output, scale U(0.8, 1.0), as in PASyn. Options given explicitly win.")
 @click.option("--size", default=None, help="Output size N or WxH. [default: 256, paper: 300]")
-@click.option("--scale-range", default=None, help="LOW,HIGH animal scale (1 = render frame fits the output). [default: 0.6,1.0]")
+@click.option("--scale-range", default=None,
+              help="LOW,HIGH animal scale (1 = render frame fits the output). [default: 0.6,1.0; paper: 0.8,1.0]")
 @click.option("--strength", type=float, default=None, help="Share of the restyled look, 0..1. [default: 0.5]")
-@click.option("--touches/--no-touches", "all_touches", default=True, show_default=True, help="All realism touches on or off.")
+@click.option("--touches/--no-touches", "all_touches", default=True, show_default=True,
+              help="All realism touches on or off (the switches below override it one by one).")
 @click.option("--shadow/--no-shadow", default=None, help="Contact shadow under the feet.")
 @click.option("--feather/--no-feather", default=None, help="Softened matte edge.")
 @click.option("--blur/--no-blur", default=None, help="Blur the animal to the background's sharpness.")
@@ -52,8 +56,10 @@ def _size(text: str) -> tuple[int, int]:
 @click.option("--recompress/--no-recompress", default=None, help="JPEG re-compression of the whole image.")
 @click.option("--format", "image_format", type=click.Choice(["jpg", "png"]), default="jpg", show_default=True)
 @click.option("--jpeg-quality", type=click.IntRange(1, 100), default=95, show_default=True)
-@click.option("--vgg", type=click.Path(dir_okay=False), default=None, help="neural: VGG-19 encoder weights (local file).")
-@click.option("--decoder", type=click.Path(dir_okay=False), default=None, help="neural: AdaIN decoder weights (local file).")
+@click.option("--vgg", type=click.Path(dir_okay=False), default=None,
+              help="neural: VGG-19 encoder weights, torchvision or classic AdaIN layout (local file).")
+@click.option("--decoder", type=click.Path(dir_okay=False), default=None,
+              help="neural: AdaIN decoder weights trained for that encoder (local file).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N renders.")

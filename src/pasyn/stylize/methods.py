@@ -52,24 +52,25 @@ def color_transfer(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray, strength: 
         return fg, {"skipped": "no animal pixels" if region is None else "strength 0"}
     rows, cols = region
     a = alpha[rows, cols]
-    fg_lab = cv2.cvtColor(np.ascontiguousarray(fg[rows, cols]), cv2.COLOR_RGB2Lab)
-    animal = a > ANIMAL_ALPHA
-    ring = a < EMPTY_ALPHA
-    if animal.sum() < 4:
+    animal = (a > ANIMAL_ALPHA).astype(np.uint8)
+    if cv2.countNonZero(animal) < 4:
         return fg, {"skipped": "animal too small"}
-    bg_pixels = cv2.cvtColor(np.ascontiguousarray(bg[rows, cols]), cv2.COLOR_RGB2Lab)[ring]
-    if len(bg_pixels) < 64:
-        bg_pixels = cv2.cvtColor(bg, cv2.COLOR_RGB2Lab)[alpha < EMPTY_ALPHA]
-    if len(bg_pixels) < 64:
-        bg_pixels = cv2.cvtColor(bg, cv2.COLOR_RGB2Lab).reshape(-1, 3)
-    fg_pixels = fg_lab[animal]
-    fg_mean, fg_std = fg_pixels.mean(0), fg_pixels.std(0)
-    bg_mean, bg_std = bg_pixels.mean(0), bg_pixels.std(0)
+    fg_lab = cv2.cvtColor(np.ascontiguousarray(fg[rows, cols]), cv2.COLOR_RGB2Lab)
+    bg_lab, ring = cv2.cvtColor(np.ascontiguousarray(bg[rows, cols]), cv2.COLOR_RGB2Lab), a < EMPTY_ALPHA
+    if ring.sum() < 64:  # the animal fills its box: use all the background there is
+        bg_lab, ring = cv2.cvtColor(bg, cv2.COLOR_RGB2Lab), alpha < EMPTY_ALPHA
+    fg_mean, fg_std = (v.ravel() for v in cv2.meanStdDev(fg_lab, mask=animal))
+    if ring.sum() >= 64:
+        bg_mean, bg_std = (v.ravel() for v in cv2.meanStdDev(bg_lab, mask=ring.astype(np.uint8)))
+    else:
+        bg_mean, bg_std = (v.ravel() for v in cv2.meanStdDev(bg_lab))
     ratio = np.clip(bg_std / np.maximum(fg_std, 1e-3), *SPREAD_RATIO_RANGE)
-    moved = (fg_lab - fg_mean) * ratio + bg_mean
-    blended = fg_lab + np.float32(strength) * (moved - fg_lab)
+    # blend of the original and the moved colours, (1 - s) x + s ((x - mean_f) ratio + mean_b), as x gain + offset
+    gain = (1 - strength) + strength * ratio
+    offset = strength * (bg_mean - ratio * fg_mean)
+    blended = (fg_lab * gain.astype(np.float32) + offset.astype(np.float32)).astype(np.float32)
     out = fg.copy()
-    restyled = np.clip(cv2.cvtColor(blended.astype(np.float32), cv2.COLOR_Lab2RGB), 0.0, 1.0)
+    restyled = np.clip(cv2.cvtColor(blended, cv2.COLOR_Lab2RGB), 0.0, 1.0)
     out[rows, cols] = np.where((a > 0)[..., None], restyled, fg[rows, cols])
     record = {"fg_lab_mean": [round(float(v), 3) for v in fg_mean],
               "bg_lab_mean": [round(float(v), 3) for v in bg_mean],

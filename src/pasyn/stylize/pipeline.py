@@ -28,7 +28,7 @@ from pasyn.stylize import touches as tch
 from pasyn.stylize.backgrounds import BackgroundCache, BackgroundSet, random_crop, scan_backgrounds
 from pasyn.stylize.methods import METHODS, animal_region, color_transfer, composite
 from pasyn.stylize.placement import (
-    compose, mask_box, sample_placement, transform_keypoints, transform_points, translation, warp_layer,
+    BBOX_ALPHA, compose, mask_box, sample_placement, transform_keypoints, transform_points, translation, warp_layer,
 )
 
 log = logging.getLogger(__name__)
@@ -98,15 +98,14 @@ def preset(name: str, **overrides) -> StylizeConfig:
     return replace(StylizeConfig(**PRESETS[name]), **overrides)
 
 
-def read_rgba(path: Path) -> np.ndarray:
-    """A straight-alpha RGBA PNG as float32 (H, W, 4) in [0, 1]."""
+def read_rgba(path: Path) -> tuple[np.ndarray, float]:
+    """A straight-alpha RGBA PNG as stored, channels in RGBA order (uint8 or uint16), and its full-scale value."""
     data = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if data is None:
         raise StylizeError(f"{path}: cannot read the rendered image")
     if data.ndim != 3 or data.shape[2] != 4:
         raise StylizeError(f"{path}: expected an RGBA image (straight alpha), got shape {data.shape}")
-    scale = 65535.0 if data.dtype == np.uint16 else 255.0
-    return cv2.cvtColor(data, cv2.COLOR_BGRA2RGBA).astype(np.float32) / np.float32(scale)
+    return cv2.cvtColor(data, cv2.COLOR_BGRA2RGBA), (65535.0 if data.dtype == np.uint16 else 255.0)
 
 
 @dataclass
@@ -124,15 +123,15 @@ class _Job:
     stems: list[str] = field(default_factory=list)
 
 
-def _layer_from_render(rgba: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
-    """The premultiplied (h, w, 4) crop of the render around its non-zero alpha, and the crop's offset."""
+def _layer_from_render(rgba: np.ndarray, full_scale: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """The premultiplied float32 (h, w, 4) crop of the render around its non-zero alpha, and the crop's offset."""
     rows = np.flatnonzero((rgba[..., 3] > 0).any(axis=1))
     cols = np.flatnonzero((rgba[..., 3] > 0).any(axis=0))
     y0, y1 = max(0, rows[0] - 2), min(rgba.shape[0], rows[-1] + 3)
     x0, x1 = max(0, cols[0] - 2), min(rgba.shape[1], cols[-1] + 3)
-    crop = rgba[y0:y1, x0:x1]
+    crop = rgba[y0:y1, x0:x1].astype(np.float32) / np.float32(full_scale)
     premult = np.concatenate([crop[..., :3] * crop[..., 3:], crop[..., 3:]], -1)
-    return np.ascontiguousarray(premult), (x0, y0)
+    return premult, (x0, y0)
 
 
 def make_sample(job: _Job, index: int) -> tuple[np.ndarray, dict, list[dict]]:
@@ -140,22 +139,22 @@ def make_sample(job: _Job, index: int) -> tuple[np.ndarray, dict, list[dict]]:
     cfg = job.config
     image = job.images[index]
     src = job.renders / image["file_name"]
-    rgba = read_rgba(src)
+    rgba, full_scale = read_rgba(src)
     if (rgba.shape[1], rgba.shape[0]) != (image["width"], image["height"]):
         raise StylizeError(f"{src}: size {rgba.shape[1]}x{rgba.shape[0]} differs from the annotation's "
                            f"{image['width']}x{image['height']}")
-    animal_box = mask_box(rgba[..., 3])
+    animal_box = mask_box(rgba[..., 3], threshold=BBOX_ALPHA * full_scale)
     if animal_box is None:
         raise StylizeError(f"{src}: the alpha channel is empty (no animal to paste)")
 
     rng = np.random.default_rng([cfg.seed, index, 0])
     bg_index = int(rng.integers(len(job.backgrounds.paths)))
     bg_path = job.backgrounds.paths[bg_index]
-    bg_u8, bg_record = random_crop(rng, job.cache.get(bg_path), cfg.size, job.backgrounds.sizes[bg_index],
-                                   cfg.crop_range)
+    bg_size = job.backgrounds.sizes[bg_index]
+    bg_u8, bg_record = random_crop(rng, job.cache.get(bg_path, bg_size), cfg.size, bg_size, cfg.crop_range)
     placement = sample_placement(rng, animal_box, (rgba.shape[1], rgba.shape[0]), cfg.size, cfg.scale_range,
                                  cfg.max_outside)
-    layer, (x0, y0) = _layer_from_render(rgba)
+    layer, (x0, y0) = _layer_from_render(rgba, full_scale)
     layer_to_out = compose(placement.affine, translation(x0, y0))
     # Everything below works on the part of the output the animal can touch (plus room for the colour ring,
     # the shadow and feathering); the rest of the image is the background crop as it is.
@@ -361,8 +360,8 @@ def stylize_dataset(
     job = _Job(renders, out, images, by_image, scan_backgrounds(backgrounds), config, stems=_stems(images, renders))
     _prepare_out(job, overwrite)
 
-    todo = [i for i in range(len(images))
-            if not (_record_path(job, i).is_file() and (out / "images" / f"{job.stems[i]}.{config.image_format}").is_file())]
+    todo = [i for i in range(len(images)) if not (
+        _record_path(job, i).is_file() and (out / "images" / f"{job.stems[i]}.{config.image_format}").is_file())]
     if len(todo) < len(images):
         log.info("%s: %d of %d images already done, resuming", out, len(images) - len(todo), len(images))
     bar = tqdm(total=len(todo), desc=f"stylize {config.method}", unit="img", disable=not progress)
@@ -391,7 +390,7 @@ def stylize_dataset(
 
 
 def write_contact_sheet(ann_path: str | Path, sheet_path: str | Path, n: int = SHEET_TILES,
-                        title: str | None = None) -> Path:
+                        title: str | None = None, tile_size: int | None = None, ncols: int | None = None) -> Path:
     """The first n images of a stylized set with their keypoints and boxes drawn."""
     from pasyn.viz import contact_sheet, draw_keypoints, save_png
 
@@ -406,4 +405,4 @@ def write_contact_sheet(ann_path: str | Path, sheet_path: str | Path, n: int = S
         for ann in by_image.get(image["id"], []):
             rgb = draw_keypoints(rgb, np.reshape(ann["keypoints"], (-1, 3)), bbox=ann["bbox"])
         tiles.append(rgb)
-    return save_png(sheet_path, contact_sheet(tiles, title=title))
+    return save_png(sheet_path, contact_sheet(tiles, ncols=ncols, title=title, tile_size=tile_size))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pasyn.stylize.methods import animal_region, composite
+from pasyn.stylize.methods import animal_region
 
 TOUCHES = ("shadow", "feather", "blur", "noise", "jpeg")
 
@@ -53,17 +53,20 @@ def _sharpness(gray: np.ndarray, weight: np.ndarray) -> float:
 
 def matched_blur(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
     """Blur the animal layer (colour and matte together) by the candidate sigma that brings its sharpness
-    closest to that of the background around it; never sharpens."""
+    closest to that of the background around it; never sharpens. The search runs on grey levels (grey of a
+    composite = composite of the greys), the chosen blur on colour."""
     region = animal_region(alpha)
     if region is None:
         return fg, alpha, {"sigma": 0.0}
     rows, cols = region
-    a, f, b = alpha[rows, cols], fg[rows, cols], bg[rows, cols]
-    target = _sharpness(_gray(np.ascontiguousarray(b)), (a < 0.02).astype(np.float32))
+    a = np.ascontiguousarray(alpha[rows, cols])
+    fg_grey, bg_grey = _gray(np.ascontiguousarray(fg[rows, cols])), _gray(np.ascontiguousarray(bg[rows, cols]))
+    target = _sharpness(bg_grey, (a < 0.02).astype(np.float32))
+    animal = (a > 0.02).astype(np.float32)
     best, best_gap = 0.0, np.inf
     for sigma in BLUR_SIGMAS:
-        f_s, a_s = _blur_layer(f, a, sigma)
-        gap = abs(_sharpness(_gray(composite(f_s, a_s, b)), (a > 0.02).astype(np.float32)) - target)
+        f_s, a_s = _blur_layer(fg_grey, a, sigma)
+        gap = abs(_sharpness(f_s * a_s + bg_grey * (1 - a_s), animal) - target)
         if gap < best_gap:
             best, best_gap = sigma, gap
     fg_out, alpha_out = _blur_layer(fg, alpha, best)
@@ -71,12 +74,15 @@ def matched_blur(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray) -> tuple[np.
 
 
 def _blur_layer(fg: np.ndarray, alpha: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
-    """Gaussian blur of a straight-colour layer done on premultiplied colour (no dark fringes)."""
+    """Gaussian blur of a straight-colour layer ((H, W, C) or (H, W)) done on premultiplied colour, so no dark
+    fringes."""
     if sigma <= 0:
         return fg, alpha
-    premult = cv2.GaussianBlur(fg * alpha[..., None], (0, 0), sigma)
+    a = alpha[..., None] if fg.ndim == 3 else alpha
+    premult = cv2.GaussianBlur(fg * a, (0, 0), sigma)
     alpha_b = cv2.GaussianBlur(alpha, (0, 0), sigma)
-    return premult / np.maximum(alpha_b, 1e-6)[..., None], alpha_b
+    a_b = alpha_b[..., None] if fg.ndim == 3 else alpha_b
+    return premult / np.maximum(a_b, 1e-6), alpha_b
 
 
 def feather_edges(fg: np.ndarray, alpha: np.ndarray, rng: np.random.Generator,
