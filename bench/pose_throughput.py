@@ -6,12 +6,14 @@ For each (preset, backbone): the preset's config with that backbone; a batch fro
 the real data pipeline; training = forward + backward + optimiser step; inference = forward (with the preset's
 flip test) + decoding. Data loading is timed alone (TrainBatches.batch, one thread, patches already cached),
 and patch caching (JPEG decode + crop, once per image) separately. The first step of each is a warm-up and
-is not counted.
+is not counted. The 1-minute load average is recorded with each row: on a shared machine other jobs slow
+every number down.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -45,7 +47,7 @@ def bench_case(preset_name: str, backbone: str, steps: int, batch: int | None) -
     config = preset(preset_name, backbone=backbone)
     if batch is not None:
         config = config.replace(batch_size=batch)
-    torch.set_num_threads(config.threads)
+    torch.set_num_threads(min(config.threads, os.cpu_count() or 1))
     source = Source(SHARED / "annotations" / "train_99.json", SHARED / "images")
     size = (config.input_size,) * 2
     start = time.perf_counter()
@@ -53,7 +55,7 @@ def bench_case(preset_name: str, backbone: str, steps: int, batch: int | None) -
                                progress=False)
     cache_s = (time.perf_counter() - start) / len(instances)
     batches = TrainBatches([instances], [1.0], 0, config.batch_size, config.aug, size,
-                           (config.heatmap_size,) * 2, config.sigma, config.joint_weights)
+                           (config.heatmap_size,) * 2, config.sigma, config.joint_weights, config.data_threads)
     counter = iter(range(10**9))
     data_s = timed(lambda: batches.batch(next(counter)), max(steps, 5))
 
@@ -87,9 +89,10 @@ def bench_case(preset_name: str, backbone: str, steps: int, batch: int | None) -
     infer_s = timed(infer, steps)
     n = config.batch_size
     return {"preset": preset_name, "backbone": backbone, "input": config.input_size, "batch": n,
-            "bf16": config.bf16, "channels_last": config.channels_last, "threads": config.threads,
+            "bf16": config.bf16, "channels_last": config.channels_last, "threads": torch.get_num_threads(), "data_threads": config.data_threads,
             "flip_test": config.flip_test, "train_img_s": n / train_s, "infer_img_s": n / infer_s,
-            "data_img_s": n / data_s, "cache_ms_per_img": 1000 * cache_s}
+            "data_img_s": n / data_s, "cache_ms_per_img": 1000 * cache_s,
+            "load_avg_1min": os.getloadavg()[0]}
 
 
 def main():

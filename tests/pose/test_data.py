@@ -82,6 +82,8 @@ def test_instances_and_batches_from_files(animal_set):
     x, hm, w = batches.batch(3)
     assert x.shape == (4, 3, 64, 64) and x.dtype == np.float32
     assert hm.shape == (4, 17, 32, 32) and w.shape == (4, 17)
-    again = batches.batch(3)
-    np.testing.assert_array_equal(x, again[0])
-    np.testing.assert_array_equal(hm, again[1])
+    threaded = TrainBatches([instances], [1.0], 0, 4, Augmentation(), (64, 64), (32, 32), 1.5, True, threads=3)
+    for again in (batches.batch(3), threaded.batch(3)):
+        np.testing.assert_array_equal(x, again[0])
+        np.testing.assert_array_equal(hm, again[1])
+        np.testing.assert_array_equal(w, again[2])

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from pasyn.prior.metrics import invalid_reasons, learn_limits, precision_recall
-from pasyn.prior.retarget import CanonicalPoses, CanonicalRest, CanonicalSkeleton, ModelRig, canonical_points
+from pasyn.prior.retarget import CanonicalPoses, CanonicalRest, ModelRig, canonical_points
 from pasyn.prior.rotations import rotvec_to_matrix
 
 

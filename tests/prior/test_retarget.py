@@ -96,3 +96,26 @@ def test_shared_models_round_trip_closely(shared_dir):
     again = np.stack([kmap.locate(model, w) for w in back]) + shift[:, None]
     error = np.linalg.norm(original - again, axis=-1) / rig.body_length
     assert error.mean() < 0.02 and error.max() < 0.06
+
+
+def test_builtin_zebra_round_trips_exactly_and_poses_transfer_to_another_rig(tiny):
+    from pasyn.assets import load_animal
+
+    zebra, zebra_map = load_animal("zebra")
+    rig = ModelRig(zebra, zebra_map)
+    world = clip_world_transforms(zebra, "gallop")[::3]
+    poses = rig.extract(world)
+    back = rig.world_transforms(poses)
+    shift = world[:, rig.pelvis, :3, 3] - back[:, rig.pelvis, :3, 3]
+    np.testing.assert_allclose(shift[:, 2], 0.0, atol=1e-9)
+    np.testing.assert_allclose(back[:, :, :3, 3] + shift[:, None], world[:, :, :3, 3], atol=1e-9)
+    # the same canonical poses drive a rig with other bones: its mapped bones turn by the same world deltas
+    model, kmap = tiny
+    other = ModelRig(model, kmap)
+    posed = other.world_transforms(poses)
+    head = model.skeleton.names.index("Head")
+    zebra_head = zebra.skeleton.names.index("head")
+    delta_zebra = orthonormalise(world[:, zebra_head, :3, :3]) @ rig.rest_rotation[zebra_head].T
+    delta_tiny = orthonormalise(posed[:, head, :3, :3]) @ other.rest_rotation[head].T
+    np.testing.assert_allclose(other.to_canonical @ delta_tiny @ other.to_canonical.T,
+                               rig.to_canonical @ delta_zebra @ rig.to_canonical.T, atol=1e-9)

@@ -28,3 +28,13 @@ def test_interpolate_hits_the_ends_and_halves_the_angle():
     total = geodesic_degrees(r0, r1)
     assert abs(geodesic_degrees(r0, half) - total / 2) < 1e-6
     assert abs(geodesic_degrees(half, r1) - total / 2) < 1e-6
+
+
+def test_rotvec_matches_scipy_including_tiny_and_half_turn_angles():
+    from pasyn.prior.rotations import matrix_to_rotvec
+
+    rotvecs = np.concatenate([Rotation.random(500, random_state=2).as_rotvec(),
+                              np.random.default_rng(0).normal(size=(50, 3)) * 1e-9,
+                              [[np.pi - 1e-7, 0, 0], [0, 0, np.pi - 1e-7]]])
+    matrices = Rotation.from_rotvec(rotvecs).as_matrix()
+    np.testing.assert_allclose(matrix_to_rotvec(matrices), Rotation.from_matrix(matrices).as_rotvec(), atol=1e-9)

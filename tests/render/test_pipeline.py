@@ -104,3 +104,16 @@ def test_killed_run_resumes_to_the_uninterrupted_dataset(tmp_path):
         assert (killed / name).read_bytes() == (reference / name).read_bytes(), name
     assert not (killed / ".scratch").exists()
     assert json.loads((killed / "records/000000.json").read_text())["image"]["pasyn"]["seed"] == 5
+
+
+def test_a_folder_keeps_its_settings(toy_factory, tmp_path):
+    pytest.importorskip("bpy")
+    from pasyn.render.pipeline import render_dataset
+
+    render_dataset(toy_factory, 1, tmp_path, seed=1, cfg=RenderConfig(size=32), workers=0, progress=False)
+    again = render_dataset(toy_factory, 2, tmp_path, seed=1, cfg=RenderConfig(size=32), workers=0, progress=False)
+    assert (again["rendered"], again["skipped"]) == (1, 1)  # extending the same dataset is fine
+    with pytest.raises(ValueError, match=r"seed"):
+        render_dataset(toy_factory, 2, tmp_path, seed=2, cfg=RenderConfig(size=32), workers=0, progress=False)
+    with pytest.raises(ValueError, match=r"cfg"):
+        render_dataset(toy_factory, 2, tmp_path, seed=1, cfg=RenderConfig(size=48), workers=0, progress=False)

@@ -50,3 +50,18 @@ def test_camera_favours_side_views_and_keeps_ranges(toy_factory):
 def test_no_hdri_is_an_error(toy_factory):
     with pytest.raises(ValueError, match="HDRI"):
         sample_scene(0, 0, RenderConfig(), toy_factory, 1, clip_pose_source(), [])
+
+
+def test_shards_give_each_shape_to_one_worker():
+    from pasyn.render.pipeline import shard_indices
+    from pasyn.render.sampler import sample_rng, shape_index_of
+
+    indices = list(range(40))
+    shards = shard_indices(indices, 3, seed=4, n_shapes=8)
+    assert sorted(i for shard in shards for i in shard) == indices
+    owners = {}
+    for worker, shard in enumerate(shards):
+        for i in shard:
+            assert owners.setdefault(shape_index_of(4, i, 8), worker) == worker
+    assert shape_index_of(4, 7, 8) == int(sample_rng(4, 7).integers(8))
+    assert shard_indices(indices, 2, seed=4, n_shapes=1) == [indices[0::2], indices[1::2]]

@@ -46,7 +46,8 @@ def cli():
 @click.option("--seed", type=int, default=None, help="Overrides the preset's seed.")
 @click.option("--no-resume", is_flag=True, help="Start over even if OUT has a checkpoint.")
 @click.option("--max-steps", type=int, default=None, help="Stop after this many steps (resume later).")
-def train(preset_name, sources, out, val, pretrained, sets, seed, no_resume, max_steps):
+@click.option("--device", default="auto", show_default=True, help="auto (GPU when present), cpu, cuda, ...")
+def train(preset_name, sources, out, val, pretrained, sets, seed, no_resume, max_steps, device):
     """Train a model; resumes from OUT/checkpoint.pt when present."""
     from pasyn.pose.presets import preset
     from pasyn.pose.train import train as run_training
@@ -57,7 +58,8 @@ def train(preset_name, sources, out, val, pretrained, sets, seed, no_resume, max
     try:
         config = preset(preset_name, **changes)
         result = run_training(config, [_source(s) for s in sources], out, val=_source(val) if val else None,
-                              pretrained=pretrained, resume=not no_resume, max_steps=max_steps)
+                              pretrained=pretrained, resume=not no_resume, max_steps=max_steps,
+                              device=device)
     except (ValueError, FileNotFoundError) as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"{result['steps']} steps, final loss {result['loss']:.3e}; model in {out / 'model.pt'}")
@@ -81,7 +83,8 @@ def train(preset_name, sources, out, val, pretrained, sets, seed, no_resume, max
               help="With --checkpoint: also write the predictions.")
 @click.option("--thr", type=float, default=0.05, show_default=True, help="PCK threshold (x longer bbox side).")
 @click.option("--no-flip", is_flag=True, help="With --checkpoint: switch the flip test off.")
-def eval_cmd(ann, predictions, checkpoint, images, json_out, save_predictions, thr, no_flip):
+@click.option("--device", default="auto", show_default=True, help="auto (GPU when present), cpu, cuda, ...")
+def eval_cmd(ann, predictions, checkpoint, images, json_out, save_predictions, thr, no_flip, device):
     """Score predictions (or a checkpoint) against ground truth; prints the paper-format PCK table."""
     from pasyn.data.coco import read_coco, write_json_atomic
     from pasyn.eval import evaluate, format_table, load_predictions
@@ -95,7 +98,7 @@ def eval_cmd(ann, predictions, checkpoint, images, json_out, save_predictions, t
         if checkpoint is not None:
             from pasyn.pose.predict import load_model, predict_dataset
 
-            model, config = load_model(checkpoint)
+            model, config = load_model(checkpoint, device)
             preds = predict_dataset(model, config, gt, images, flip_test=False if no_flip else None)
             if save_predictions is not None:
                 write_json_atomic(save_predictions, preds)
@@ -118,14 +121,15 @@ def eval_cmd(ann, predictions, checkpoint, images, json_out, save_predictions, t
 @click.option("--sheet", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also draw a contact sheet of predictions (PNG).")
 @click.option("--no-flip", is_flag=True, help="Switch the flip test off.")
-def predict(checkpoint, ann, images, out, sheet, no_flip):
+@click.option("--device", default="auto", show_default=True, help="auto (GPU when present), cpu, cuda, ...")
+def predict(checkpoint, ann, images, out, sheet, no_flip, device):
     """Predict keypoints in the boxes of a COCO file; writes COCO keypoint results."""
     from pasyn.data.coco import read_coco, write_json_atomic
     from pasyn.pose.predict import load_model, predict_dataset
 
     try:
         gt = read_coco(ann)
-        model, config = load_model(checkpoint)
+        model, config = load_model(checkpoint, device)
         preds = predict_dataset(model, config, gt, images, flip_test=False if no_flip else None)
     except (ValueError, FileNotFoundError) as err:
         raise click.ClickException(str(err)) from None

@@ -10,6 +10,7 @@ run sees exactly the batches an uninterrupted one would.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -239,7 +240,8 @@ class TrainBatches:
     """
 
     def __init__(self, sources: list[list[Instance]], ratios: list[float], seed: int, batch_size: int,
-                 aug: Augmentation, input_size, heatmap_size, sigma: float, joint_weights: bool):
+                 aug: Augmentation, input_size, heatmap_size, sigma: float, joint_weights: bool,
+                 threads: int = 1):
         self.sources = sources
         self.sampler = MixedSampler([len(s) for s in sources], ratios, seed)
         self.seed = seed
@@ -249,14 +251,17 @@ class TrainBatches:
         self.heatmap_size = tuple(heatmap_size)
         self.sigma = sigma
         self.joint_weights = joint_weights
+        # OpenCV and most numpy work release the GIL, so threads share the sample building
+        self.pool = ThreadPoolExecutor(threads) if threads > 1 else None
+
+    def _sample(self, step: int, slot: int, src: int, idx: int):
+        rng = np.random.default_rng([self.seed, step, slot + 1])
+        return make_sample(self.sources[src][idx], rng, self.aug, self.input_size, self.heatmap_size, self.sigma,
+                           self.joint_weights)
 
     def batch(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        images, heatmaps, weights = [], [], []
-        for slot, (src, idx) in enumerate(self.sampler.batch(step, self.batch_size)):
-            rng = np.random.default_rng([self.seed, step, slot + 1])
-            image, hm, w = make_sample(self.sources[src][idx], rng, self.aug, self.input_size,
-                                       self.heatmap_size, self.sigma, self.joint_weights)
-            images.append(image)
-            heatmaps.append(hm)
-            weights.append(w)
-        return normalize(np.stack(images)), np.stack(heatmaps), np.stack(weights)
+        draws = self.sampler.batch(step, self.batch_size)
+        args = ([step] * len(draws), range(len(draws)), [s for s, _ in draws], [i for _, i in draws])
+        samples = list(self.pool.map(self._sample, *args) if self.pool else map(self._sample, *args))
+        images, heatmaps, weights = (np.stack(parts) for parts in zip(*samples))
+        return normalize(images), heatmaps, weights

@@ -29,8 +29,20 @@ def build_model(config: PoseConfig, pretrained_path: str | os.PathLike | None = 
                      heatmap_stride=config.input_size // config.heatmap_size, pretrained_path=pretrained_path)
 
 
-def load_model(path: str | os.PathLike) -> tuple[PoseModel, PoseConfig]:
-    """A model in eval mode and its config from a checkpoint written by train()."""
+def resolve_device(name: str = "auto") -> torch.device:
+    """'auto' -> the GPU when torch sees one, else the CPU; otherwise torch.device(name)."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def autocast(config: PoseConfig, device: torch.device):
+    """bfloat16 autocast when config.bf16 (fast on CPUs with AVX-512 BF16 and on recent GPUs)."""
+    return torch.autocast(device.type, dtype=torch.bfloat16) if config.bf16 else nullcontext()
+
+
+def load_model(path: str | os.PathLike, device: str = "auto") -> tuple[PoseModel, PoseConfig]:
+    """A model in eval mode (on `device`) and its config from a checkpoint written by train()."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
@@ -40,11 +52,9 @@ def load_model(path: str | os.PathLike) -> tuple[PoseModel, PoseConfig]:
     config = PoseConfig.from_dict(state["config"])
     model = build_model(config)
     model.load_state_dict(state["model"])
-    return model.eval(), config
-
-
-def _autocast(config: PoseConfig):
-    return torch.autocast("cpu", dtype=torch.bfloat16) if config.bf16 else nullcontext()
+    if config.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    return model.to(resolve_device(device)).eval(), config
 
 
 @torch.no_grad()
@@ -52,16 +62,17 @@ def predict_heatmaps(model: PoseModel, config: PoseConfig, crops: np.ndarray, fl
                      ) -> np.ndarray:
     """(N, S, S, 3) uint8 RGB crops -> (N, K, h, w) float32 heatmaps, flip-averaged when flip_test."""
     flip_test = config.flip_test if flip_test is None else flip_test
-    x = torch.from_numpy(normalize(crops))
+    device = next(model.parameters(), torch.zeros(0)).device
+    x = torch.from_numpy(normalize(crops)).to(device)
     if config.channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
     model.eval()
-    with _autocast(config):
+    with autocast(config, device):
         heatmaps = model(x).float()
         if flip_test:
             flipped = model(torch.flip(x, dims=[3])).float()
             heatmaps = (heatmaps + torch.flip(flipped, dims=[3])[:, flip_indices()]) / 2
-    return heatmaps.numpy()
+    return heatmaps.cpu().numpy()
 
 
 def predict_dataset(model: PoseModel, config: PoseConfig, dataset: CocoDataset, image_root: str | os.PathLike,

@@ -41,8 +41,9 @@ class PoseConfig:
     flip_test: bool = True
     # speed
     channels_last: bool = True
-    bf16: bool = True                # CPU autocast to bfloat16
-    threads: int = 2
+    bf16: bool = True                # autocast to bfloat16
+    threads: int = 2                 # torch CPU threads (capped at the machine's cores)
+    data_threads: int = 1            # threads building each batch (a GPU needs several)
     # bookkeeping
     seed: int = 0
     checkpoint_every: int = 250      # steps
@@ -84,7 +85,7 @@ PRESETS: dict[str, PoseConfig] = {
         aug=Augmentation(scale_range=(0.65, 1.35), rotation_deg=40.0, shift=0.16),
         batch_size=32, num_samples=210 * 3099,  # 210 epochs of R(99)+S(3K)
         optimizer="adam", lr=5e-4, weight_decay=0.0, schedule="step", warmup_steps=500,
-        milestones=(170 / 210, 200 / 210), bf16=False, threads=8, checkpoint_every=1000, log_every=50,
+        milestones=(170 / 210, 200 / 210), bf16=False, threads=8, data_threads=8, checkpoint_every=1000, log_every=50,
     ),
 }
 

@@ -16,7 +16,6 @@ import math
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from pathlib import Path
 
 import torch
@@ -25,7 +24,7 @@ from tqdm import tqdm
 from pasyn.data.coco import read_coco, write_json_atomic
 from pasyn.pose.data import Source, TrainBatches, load_instances
 from pasyn.pose.model import heatmap_loss
-from pasyn.pose.predict import build_model, predict_dataset
+from pasyn.pose.predict import autocast, build_model, predict_dataset, resolve_device
 from pasyn.pose.presets import PoseConfig
 
 
@@ -66,21 +65,24 @@ def _run_record(config: PoseConfig, sources: list[Source]) -> dict:
 
 def train(config: PoseConfig, sources: list[Source], out_dir: str | os.PathLike, val: Source | None = None,
           pretrained: str | os.PathLike | None = None, resume: bool = True, max_steps: int | None = None,
-          progress: bool = True) -> dict:
+          device: str = "auto", progress: bool = True) -> dict:
     """Train (or resume) a run in out_dir; returns {"steps", "loss", "val": evaluate() dict or None}.
 
     max_steps: stop after this many steps in total (for tests and interrupted runs); the schedule still spans
-    config.steps. Resuming with a different config or sources raises ValueError.
+    config.steps. Resuming with a different config or sources raises ValueError. device: 'auto' (the GPU
+    when there is one), 'cpu', 'cuda', ...
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    torch.set_num_threads(config.threads)
+    torch.set_num_threads(min(config.threads, os.cpu_count() or 1))
+    dev = resolve_device(device)
     record = _run_record(config, sources)
     ckpt_path = out / "checkpoint.pt"
     torch.manual_seed(config.seed)
     model = build_model(config, pretrained)
     if config.channels_last:
         model = model.to(memory_format=torch.channels_last)
+    model = model.to(dev)
     opt, sched = make_optimizer(model, config)
     step = 0
     if resume and ckpt_path.is_file():
@@ -101,9 +103,9 @@ def train(config: PoseConfig, sources: list[Source], out_dir: str | os.PathLike,
     instances = [load_instances(s, (config.input_size,) * 2, config.padding, config.patch_margin,
                                 config.patch_resolution, progress) for s in sources]
     batches = TrainBatches(instances, [s.ratio for s in sources], config.seed, config.batch_size, config.aug,
-                           (config.input_size,) * 2, (config.heatmap_size,) * 2, config.sigma, config.joint_weights)
+                           (config.input_size,) * 2, (config.heatmap_size,) * 2, config.sigma, config.joint_weights,
+                           config.data_threads)
     last = min(config.steps, max_steps) if max_steps is not None else config.steps
-    autocast = torch.autocast("cpu", dtype=torch.bfloat16) if config.bf16 else nullcontext()
     model.train()
     loss_sum, loss_n, window_start, data_wait, step_time = 0.0, 0, time.perf_counter(), 0.0, 0.0
     bar = tqdm(total=last, initial=step, desc="training", disable=not progress, dynamic_ncols=True)
@@ -116,12 +118,12 @@ def train(config: PoseConfig, sources: list[Source], out_dir: str | os.PathLike,
             data_wait += t1 - t0
             if step + 1 < last:
                 future = pool.submit(batches.batch, step + 1)  # prepared while this step computes
-            x = torch.from_numpy(images)
+            x = torch.from_numpy(images).to(dev, non_blocking=True)
             if config.channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
-            with autocast:
+            with autocast(config, dev):
                 pred = model(x)
-            loss = heatmap_loss(pred, torch.from_numpy(heatmaps), torch.from_numpy(weights))
+            loss = heatmap_loss(pred, torch.from_numpy(heatmaps).to(dev), torch.from_numpy(weights).to(dev))
             if not math.isfinite(loss.item()):
                 raise FloatingPointError(f"loss became {loss.item()} at step {step}; lower lr in {out}/config.json")
             opt.zero_grad(set_to_none=True)

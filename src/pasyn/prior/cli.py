@@ -1,7 +1,6 @@
 """`pasyn prior fit | sample | eval | show`: fit a pose prior, draw poses, measure it, look at it."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -131,17 +130,20 @@ def eval_command(models, methods, holdout, temperature, vae_temperatures, seed, 
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--model", "model_ids", multiple=True,
               help="Instead of skeletons, apply the poses to these models (rendered mesh + keypoints).")
+@click.option("--passing", is_flag=True,
+              help="With --model: draw 4n candidates and keep the first n that pass the assets anatomy check "
+                   "(pasyn assets check rules) on every model; print the pass rate.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output PNG.")
 @models_root_option
 @_errors_as_click
-def show_command(prior_path, n, temperature, seed, model_ids, out, models_root):
+def show_command(prior_path, n, temperature, seed, model_ids, passing, out, models_root):
     """Draw a grid of sampled poses: skeletons in side and front view, or posed models."""
     from pasyn.prior.prior import PosePrior
     from pasyn.prior.show import pose_grid, posed_model_tiles
     from pasyn.viz import contact_sheet, save_png
 
     prior = PosePrior.load(prior_path)
-    poses = prior.sample(n, np.random.default_rng(seed), temperature)
+    poses = prior.sample(4 * n if passing and model_ids else n, np.random.default_rng(seed), temperature)
     title = (f"{prior.method} prior ({len(prior.models)} models), T={temperature:g}, seed {seed}: "
              f"left red, right blue, midline green")
     if not model_ids:
@@ -149,14 +151,30 @@ def show_command(prior_path, n, temperature, seed, model_ids, out, models_root):
     else:
         from pasyn.assets import load_animal
 
+        models = [load_animal(model_id, models_root) for model_id in model_ids]
+        if passing:
+            from pasyn.assets.check import check_keypoints
+            from pasyn.prior.retarget import ModelRig
+
+            ok = np.ones(len(poses), dtype=bool)
+            for (model, kmap), model_id in zip(models, model_ids):
+                for i, world in enumerate(ModelRig(model, kmap, prior.skeleton).world_transforms(poses)):
+                    vertices = model.skin(world)
+                    ok[i] &= not check_keypoints(kmap.locate(model, world), model.name,
+                                                 bounds=(vertices.min(0), vertices.max(0)),
+                                                 ground=float(vertices[:, 2].min()))
+            click.echo(f"{ok.sum()}/{len(poses)} sampled poses pass the anatomy check on all of "
+                       f"{', '.join(model_ids)}")
+            if not ok.any():
+                raise click.ClickException("no sampled pose passes the check; lower --temperature")
+            poses = poses[np.flatnonzero(ok)[:n]]
         tiles, captions = [], []
-        for model_id in model_ids:
-            model, kmap = load_animal(model_id, models_root)
-            model_tiles, failures = posed_model_tiles(prior, model, kmap, poses)
-            tiles += model_tiles
-            for i, fails in enumerate(failures):
-                verdict = "check PASS" if not fails else f"check FAIL ({len(fails)})"
-                captions += [f"{model_id} #{i} side | {verdict}", f"{model_id} #{i} front"]
-        image = contact_sheet(tiles, ncols=min(len(tiles), 6), captions=captions, title=title)
+        for i in range(len(poses)):
+            for (model, kmap), model_id in zip(models, model_ids):
+                model_tiles, failures = posed_model_tiles(prior, model, kmap, poses[i:i + 1])
+                tiles += model_tiles
+                verdict = "check PASS" if not failures[0] else f"check FAIL ({len(failures[0])})"
+                captions += [f"pose {i} {model_id} side | {verdict}", f"pose {i} {model_id} front"]
+        image = contact_sheet(tiles, ncols=2 * len(model_ids), captions=captions, title=title)
     save_png(out, image)
     click.echo(f"{len(poses)} poses -> {out}")

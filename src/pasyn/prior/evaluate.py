@@ -80,7 +80,8 @@ def evaluate(models: str | list[str] = "shared", methods: tuple[str, ...] = METH
     held_out = _invalid_summary(reference, real)
     return {
         "models": [mf.model_id for mf in frames], "holdout": holdout, "seed": seed, "k": k,
-        "train_clips": len(train_keys), "test_clips": len(test_keys), "train_frames": int(len(gather(frames, train_keys))),
+        "train_clips": len(train_keys), "test_clips": len(test_keys),
+        "train_frames": len(gather(frames, train_keys)),
         "test_frames": len(real), "feature_points": int(len(point_ids)),
         "heldout_invalid_rate": held_out["invalid_rate"],
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs", "methods": results,
@@ -91,9 +92,9 @@ def markdown_table(result: dict) -> str:
     def fmt(value, digits=3):
         return "-" if value is None else f"{value:.{digits}f}"
 
-    lines = ["| method | precision | recall | invalid (all / limits / ground / crossing) | acceptance | "
-             "recon (deg) | fit (s) | 10k samples (s) |",
-             "|---|---|---|---|---|---|---|---|"]
+    header = ("| method | precision | recall | invalid (all / limits / ground / crossing) | acceptance | "
+              "recon (deg) | fit (s) | 10k samples (s) |")
+    lines = [header, "|---|---|---|---|---|---|---|---|"]
     for name, m in result["methods"].items():
         invalid = " / ".join(fmt(m[k]) for k in ("invalid_rate", "invalid_limits", "invalid_ground",
                                                     "invalid_crossing"))

@@ -10,6 +10,7 @@ changed model, map or retargeting code never reads stale frames.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import inspect
 import json
 import os
@@ -22,7 +23,7 @@ import numpy as np
 from pasyn.assets import registry
 from pasyn.prior.retarget import CanonicalPoses, CanonicalRest, CanonicalSkeleton, ModelRig, clip_world_transforms
 
-CACHE_VERSION = 5  # bump when retargeting changes what it extracts
+CACHE_VERSION = 6  # bump when retargeting changes what it extracts
 SELECTIONS = ("builtin", "shared", "farm", "animals")
 
 
@@ -71,8 +72,8 @@ def _source_fingerprint(model_id: str, models_root) -> str | None:
     """What the frames of a model depend on, or None when it cannot be told without loading (then no cache)."""
     parts = [model_id]
     if model_id in registry.builtin_presets():
-        module = registry._procedural()  # noqa: SLF001 - the preset's code is its source
-        files = [Path(inspect.getfile(module))] + sorted(Path(inspect.getfile(module)).parent.glob("procedural_*.py"))
+        module = Path(inspect.getfile(importlib.import_module("pasyn.assets.procedural")))
+        files = [module] + sorted(module.parent.glob("procedural_*.py"))  # the preset's code is its source
         parts += [hashlib.sha1(f.read_bytes()).hexdigest() for f in files]
         return "|".join(parts)
     root = Path(models_root) if models_root is not None else registry.default_models_root()

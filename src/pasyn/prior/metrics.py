@@ -46,7 +46,7 @@ class JointLimits:
                 "scalars": np.array([self.height_low, self.height_high, self.ground, self.crossing, self.rise])}
 
     @classmethod
-    def from_state(cls, state: dict) -> "JointLimits":
+    def from_state(cls, state: dict) -> JointLimits:
         return cls(np.asarray(state["low"], float), np.asarray(state["high"], float),
                    *(float(v) for v in np.asarray(state["scalars"], float)),
                    trained=np.asarray(state["trained"], bool))

@@ -83,7 +83,7 @@ class PosePrior:
         })
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "PosePrior":
+    def load(cls, path: str | os.PathLike) -> PosePrior:
         data = read_checkpoint(path)
         try:
             skeleton = CanonicalSkeleton.from_dict(data["skeleton"])

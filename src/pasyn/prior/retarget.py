@@ -63,7 +63,7 @@ class CanonicalSkeleton:
             raise ValueError(f"canonical chain lengths too small (spine >= 2, others >= 1): {', '.join(bad)}")
 
     @classmethod
-    def from_dict(cls, lengths: dict[str, int]) -> "CanonicalSkeleton":
+    def from_dict(cls, lengths: dict[str, int]) -> CanonicalSkeleton:
         return cls(tuple((c, int(lengths[c])) for c in CHAIN_NAMES))
 
     def to_dict(self) -> dict[str, int]:
@@ -134,12 +134,13 @@ class CanonicalPoses:
     def __len__(self) -> int:
         return len(self.relative)
 
-    def __getitem__(self, index) -> "CanonicalPoses":
+    def __getitem__(self, index) -> CanonicalPoses:
         return CanonicalPoses(self.relative[index], self.height[index], self.known[index])
 
     @staticmethod
-    def concatenate(items: list["CanonicalPoses"]) -> "CanonicalPoses":
-        return CanonicalPoses(*(np.concatenate([getattr(p, f) for p in items]) for f in ("relative", "height", "known")))
+    def concatenate(items: list[CanonicalPoses]) -> CanonicalPoses:
+        fields = ("relative", "height", "known")
+        return CanonicalPoses(*(np.concatenate([getattr(p, f) for p in items]) for f in fields))
 
 
 @dataclass
@@ -150,7 +151,7 @@ class CanonicalRest:
     tips: np.ndarray
 
     @staticmethod
-    def mean(items: list["CanonicalRest"], skeleton: "CanonicalSkeleton") -> "CanonicalRest":
+    def mean(items: list[CanonicalRest], skeleton: CanonicalSkeleton) -> CanonicalRest:
         """Average over models, ignoring chains a model lacks; a chain no model has hangs straight back."""
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns are filled below
@@ -281,7 +282,9 @@ def _complete_chains(model: AnimalModel, chains: dict[str, list[int]], heads: np
 
     for foot in (j for j in floating_joints(parents, mapped) if skin[j] > 0):
         nearest = min(PAW_KEYPOINT, key=lambda chain: leg_distance(foot, chain))
-        chains[nearest].append(foot)
+        leg_length = np.linalg.norm(heads[chains[nearest][0]] - keypoints[PAW_KEYPOINT[nearest]])
+        if leg_distance(foot, nearest) < 0.25 * leg_length:  # on the leg's lower bone, not some prop
+            chains[nearest].append(foot)
     return chains
 
 

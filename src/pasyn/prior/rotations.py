@@ -28,9 +28,27 @@ def sixd_to_matrix(sixd: np.ndarray) -> np.ndarray:
 
 
 def matrix_to_rotvec(rotations: np.ndarray) -> np.ndarray:
+    """(..., 3, 3) proper rotations -> (..., 3). Vectorised Shepperd quaternion (pivot on the largest of the
+    diagonal and the trace), then axis-angle; unlike scipy's from_matrix it does not re-orthogonalise by SVD,
+    which made the plausibility filter 4x slower."""
     rotations = np.asarray(rotations, dtype=float)
-    flat = rotations.reshape(-1, 3, 3)
-    return Rotation.from_matrix(flat).as_rotvec().reshape(rotations.shape[:-2] + (3,))
+    m = rotations.reshape(-1, 3, 3)
+    m00, m11, m22 = m[:, 0, 0], m[:, 1, 1], m[:, 2, 2]
+    trace = m00 + m11 + m22
+    candidates = np.stack([
+        np.stack([1 + 2 * m00 - trace, m[:, 0, 1] + m[:, 1, 0], m[:, 0, 2] + m[:, 2, 0], m[:, 2, 1] - m[:, 1, 2]], 1),
+        np.stack([m[:, 0, 1] + m[:, 1, 0], 1 + 2 * m11 - trace, m[:, 1, 2] + m[:, 2, 1], m[:, 0, 2] - m[:, 2, 0]], 1),
+        np.stack([m[:, 0, 2] + m[:, 2, 0], m[:, 1, 2] + m[:, 2, 1], 1 + 2 * m22 - trace, m[:, 1, 0] - m[:, 0, 1]], 1),
+        np.stack([m[:, 2, 1] - m[:, 1, 2], m[:, 0, 2] - m[:, 2, 0], m[:, 1, 0] - m[:, 0, 1], 1 + trace], 1),
+    ], axis=1)  # (M, 4 pivots, xyzw)
+    pivot = np.argmax(np.stack([m00, m11, m22, trace], axis=1), axis=1)
+    q = candidates[np.arange(len(m)), pivot]
+    q = q / np.linalg.norm(q, axis=1, keepdims=True)
+    q[q[:, 3] < 0] *= -1
+    sin_half = np.linalg.norm(q[:, :3], axis=1)
+    angle = 2 * np.arctan2(sin_half, q[:, 3])
+    scale = np.where(sin_half > 1e-12, angle / np.maximum(sin_half, 1e-12), 2.0)
+    return (q[:, :3] * scale[:, None]).reshape(rotations.shape[:-2] + (3,))
 
 
 def rotvec_to_matrix(rotvecs: np.ndarray) -> np.ndarray:

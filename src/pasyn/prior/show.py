@@ -10,12 +10,14 @@ import numpy as np
 
 from pasyn.prior.prior import PosePrior
 from pasyn.prior.retarget import LEFT_CHAINS, RIGHT_CHAINS, CanonicalPoses, CanonicalSkeleton, ModelRig
-from pasyn.viz import contact_sheet
 
 LEFT, RIGHT, MIDLINE = (220, 50, 50), (50, 90, 230), (40, 150, 60)
 BACKGROUND, GROUND = (246, 246, 242), (150, 140, 120)
-PANEL = 200  # pixels per view panel
-VIEW_WINDOW = (-1.0, 2.0, -0.45, 2.3)  # canonical x (or y) from/to, z from/to, fitting every pose
+PANEL = 220  # pixels: panel height; the side view is this wide, the front view half as wide
+SIDE_WINDOW = (-1.0, 2.0)  # canonical x shown in the side view (body lengths)
+HEIGHT_WINDOW = (-0.45, 2.3)  # canonical z shown in both views
+FRONT_WINDOW = (-0.75, 0.75)  # canonical y shown in the front view
+GAP = 4
 
 
 def _segment_colours(skeleton: CanonicalSkeleton) -> list[tuple[int, int, int]]:
@@ -28,22 +30,24 @@ def _segment_colours(skeleton: CanonicalSkeleton) -> list[tuple[int, int, int]]:
 
 
 def draw_skeleton(skeleton: CanonicalSkeleton, points: np.ndarray) -> np.ndarray:
-    """(P, 3) canonical points -> (PANEL, 2 PANEL, 3) RGB: side view (x right, z up) | front view (y, z)."""
-    x0, x1, z0, z1 = VIEW_WINDOW
-    scale = (PANEL - 12) / max(x1 - x0, z1 - z0)
-    panels = []
+    """(P, 3) canonical points -> (PANEL, 1.5 PANEL, 3) RGB: side view (x right, z up) | front view (as seen
+    facing the animal: its left on the image right)."""
+    z0, z1 = HEIGHT_WINDOW
+    scale = (PANEL - 12) / (z1 - z0)
     segments, colours = skeleton.segments(), _segment_colours(skeleton)
-    for axis, centre in ((0, (x0 + x1) / 2), (1, 0.0)):
-        image = np.full((PANEL, PANEL, 3), BACKGROUND, np.uint8)
-        def pixel(p, axis=axis, centre=centre):
-            sign = 1.0 if axis == 0 else -1.0  # front view: the animal's left on the image right, as seen facing it
-            return (int(round(PANEL / 2 + sign * (p[axis] - centre) * scale)),
-                    int(round(PANEL - 6 - (p[2] - z0) * scale)))
+    panels = []
+    for axis, (lo, hi), sign in ((0, SIDE_WINDOW, 1.0), (1, FRONT_WINDOW, -1.0)):
+        width = int(round((hi - lo) * scale)) + 12
+        image = np.full((PANEL, width, 3), BACKGROUND, np.uint8)
+
+        def pixel(p, axis=axis, lo=lo, hi=hi, sign=sign, width=width):
+            u = (p[axis] - lo) if sign > 0 else (hi - p[axis])
+            return int(round(6 + u * scale)), int(round(PANEL - 6 - (p[2] - z0) * scale))
+
         ground_y = pixel(np.zeros(3))[1]
-        cv2.line(image, (0, ground_y), (PANEL - 1, ground_y), GROUND, 1, cv2.LINE_AA)
-        depth = points[:, 1] if axis == 0 else -points[:, 0]
-        order = np.argsort([-(depth[a] + depth[b]) for a, b in segments])  # far segments first
-        for s in order:
+        cv2.line(image, (0, ground_y), (width - 1, ground_y), GROUND, 1, cv2.LINE_AA)
+        depth = points[:, 1] if axis == 0 else -points[:, 0]  # draw far segments first
+        for s in np.argsort([-(depth[a] + depth[b]) for a, b in segments]):
             a, b = segments[s]
             cv2.line(image, pixel(points[a]), pixel(points[b]), colours[s], 2, cv2.LINE_AA)
         for p in points:
@@ -53,11 +57,19 @@ def draw_skeleton(skeleton: CanonicalSkeleton, points: np.ndarray) -> np.ndarray
     return np.concatenate([panels[0], divider, panels[1]], axis=1)
 
 
-def pose_grid(prior: PosePrior, poses: CanonicalPoses, ncols: int = 4, title: str | None = None,
-              captions: list[str] | None = None) -> np.ndarray:
-    points = prior.points(poses)
-    tiles = [draw_skeleton(prior.skeleton, p) for p in points]
-    return contact_sheet(tiles, ncols=ncols, captions=captions, title=title)
+def pose_grid(prior: PosePrior, poses: CanonicalPoses, ncols: int = 3, title: str | None = None) -> np.ndarray:
+    """Skeleton tiles of poses in rows of ncols, under a one-line title."""
+    tiles = [draw_skeleton(prior.skeleton, p) for p in prior.points(poses)]
+    rows = []
+    for start in range(0, len(tiles), ncols):
+        row = tiles[start:start + ncols] + [np.full_like(tiles[0], 24)] * (ncols - len(tiles[start:start + ncols]))
+        rows.append(np.concatenate([np.pad(t, ((0, 0), (0, GAP), (0, 0)), constant_values=24) for t in row], 1))
+    grid = np.concatenate([np.pad(r, ((0, GAP), (0, 0), (0, 0)), constant_values=24) for r in rows], axis=0)
+    if title:
+        banner = np.full((28, grid.shape[1], 3), 24, np.uint8)
+        cv2.putText(banner, title, (4, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (235, 235, 235), 1, cv2.LINE_AA)
+        grid = np.concatenate([banner, grid], axis=0)
+    return grid
 
 
 def posed_model_tiles(prior: PosePrior, model, kmap, poses: CanonicalPoses, size: int = 256

@@ -31,7 +31,7 @@ class VAEConfig:
     threads: int = 2
 
     @classmethod
-    def from_dict(cls, data: dict) -> "VAEConfig":
+    def from_dict(cls, data: dict) -> VAEConfig:
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
             raise ValueError(f"unknown VAE settings: {', '.join(sorted(unknown))}")
@@ -143,7 +143,7 @@ class PoseVAE:
                 "std": torch.as_tensor(self.std), "net": self.net.state_dict()}
 
     @classmethod
-    def from_state(cls, state: dict, skeleton: CanonicalSkeleton, rest: CanonicalRest) -> "PoseVAE":
+    def from_state(cls, state: dict, skeleton: CanonicalSkeleton, rest: CanonicalRest) -> PoseVAE:
         config = VAEConfig.from_dict(state["config"])
         vae = cls(skeleton, rest, config, np.asarray(state["mean"]), np.asarray(state["std"]))
         vae.net.load_state_dict(state["net"])

@@ -6,10 +6,13 @@ is the last surface crossing in front of it and `exit` the first one behind it (
 entry = itself). Then k is visible (v=2) when
   (1) the rendered front-surface depth at its pixel is not in front of `entry` by more than a tolerance
       (nothing else - another leg, the head - is between the camera and the keypoint's own part), and
-  (2) it lies in the camera-facing part of its slab: front <= front_factor * back + tolerance, with
+  (2) it does not lie at the far side of its slab: front <= front_factor * back + tolerance, with
       front = keypoint - entry and back = exit - keypoint along the ray. This is what the body's thickness
-      decides: a hip joint just under the far flank, or the far eye inside the head, is behind most of the
-      part it sits in, so it is hidden although the ray meets no other part first.
+      decides: the far eye, a vertex on the far side of the head, is behind the whole head, so it is hidden
+      although the ray meets no other part first. front_factor = 3 (the keypoint in the front three quarters
+      of its slab) is the measured compromise: over 150 clip-posed samples each, 1.5 hid 28% of the unoccluded
+      near-side stifles of quaternius-animals/Horse (its map puts them toward the inner thigh; 3: 18%, 5: 4%),
+      while 5 let 56% of the cow's unoccluded far-side stifles, seen through its torso, pass as visible (3: 14%).
 It is labelled but hidden (v=1) otherwise, and v=0 when it projects outside the image or behind the camera.
 The tolerance is a share of the animal's size plus two pixel footprints, so it does not depend on model units.
 Test (1) uses the rendered depth, so the labels match the pixels; the ray cast only measures the keypoint's slab.
@@ -79,7 +82,7 @@ def in_image(pixels: np.ndarray, depth: np.ndarray, width: int, height: int) -> 
 
 
 def visibility(pixels: np.ndarray, slabs: dict[str, np.ndarray], depth_map: np.ndarray,
-               tolerance: np.ndarray | float, front_factor: float = 1.5) -> np.ndarray:
+               tolerance: np.ndarray | float, front_factor: float = 3.0) -> np.ndarray:
     """(K,) int visibility in {0, 1, 2} from the rendered (H, W) depth map and keypoint_slabs(); see the module doc.
 
     tolerance: depth slack, scalar or (K,), in world units (e.g. 2% of the animal plus two pixel footprints).

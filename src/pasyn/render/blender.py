@@ -10,7 +10,6 @@ Shapes: (H, W) depth and alpha maps, (H, W, 3) uint8 RGB; V vertices, F triangle
 """
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,26 +20,10 @@ import numpy as np
 
 from pasyn.assets.model import AnimalModel
 from pasyn.render.config import RenderConfig
+from pasyn.render.quiet import quiet_fd
 from pasyn.render.sampler import SceneSample
 
 BACKGROUND_DEPTH = 1e9  # Cycles writes ~1e10 where no surface is hit; anything beyond this is background
-
-
-@contextlib.contextmanager
-def _quiet_stdout():
-    """Blender prints a 'Saved: ...' line per file output at the C level; keep it out of the progress bar."""
-    import sys
-
-    sys.stdout.flush()
-    saved = os.dup(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
 
 
 @dataclass
@@ -76,7 +59,8 @@ class BlenderScene:
         self.scratch.mkdir(parents=True, exist_ok=True)
         bpy.ops.wm.read_factory_settings(use_empty=True)
         self.scene = bpy.context.scene
-        self._setup_render(device)
+        with quiet_fd(1):  # Cycles logs a no-CUDA warning to stdout while it probes devices
+            self._setup_render(device)
         self._setup_outputs()
         self._setup_world(hdris)
         cam_data = bpy.data.cameras.new("pasyn_camera")
@@ -270,7 +254,7 @@ class BlenderScene:
 
         for stale in (self._png, self._exr):
             stale.unlink(missing_ok=True)
-        with _quiet_stdout():
+        with quiet_fd(1):  # Blender prints 'Saved: ...' per file output; failures still raise RuntimeError
             bpy.ops.render.render(write_still=False)
         bgra = cv2.imread(str(self._png), cv2.IMREAD_UNCHANGED)
         if bgra is None or bgra.shape != (cam.height, cam.width, 4):

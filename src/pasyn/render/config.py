@@ -53,7 +53,7 @@ class RenderConfig:
 
     # visibility labels (see annotate.py)
     occlusion_tolerance: float = 0.02  # share of the animal's size a surface may lie in front of a keypoint's own
-    front_factor: float = 1.5  # a keypoint inside the body is visible when front <= front_factor * back + tol
+    front_factor: float = 3.0  # a keypoint inside the body is visible when front <= front_factor * back + tol
     mask_threshold: float = 0.25  # alpha above which a pixel belongs to the animal (bbox, area)
 
     def __post_init__(self):

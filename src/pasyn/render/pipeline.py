@@ -6,11 +6,14 @@ and yields the same dataset as an uninterrupted one. Blender runs only in the wo
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import json
 import multiprocessing as mp
 import os
 import queue
 import shutil
+import socket
 import tempfile
 import traceback
 from collections.abc import Callable
@@ -21,6 +24,7 @@ import numpy as np
 
 from pasyn.assets.keypoint_map import KeypointMap
 from pasyn.assets.model import AnimalModel
+from pasyn.data.coco import write_json_atomic
 from pasyn.render import annotate, writer
 from pasyn.render.config import RenderConfig
 from pasyn.render.sampler import (
@@ -30,6 +34,7 @@ from pasyn.render.sampler import (
     prior_pose_source,
     rest_pose_source,
     sample_scene,
+    shape_index_of,
 )
 
 HDRI_SUFFIXES = (".exr", ".hdr")
@@ -151,7 +156,7 @@ def run_job(job: Job, report: Callable[[int], None]) -> None:
     bank = ModelBank(job.model, job.seed, job.cfg)
     poses = make_pose_source(job.pose, job.cfg)
     hdri_names = sorted(job.hdris)
-    scratch = Path(tempfile.mkdtemp(prefix="worker-", dir=_scratch_root(out)))
+    scratch = Path(tempfile.mkdtemp(prefix=f"worker@{socket.gethostname()}@{os.getpid()}@", dir=_scratch_root(out)))
     try:
         scene = BlenderScene(job.cfg, job.hdris, scratch, job.device)
         for index in job.indices:
@@ -172,10 +177,41 @@ def _scratch_root(out: Path) -> Path:
     return root
 
 
+def _remove_stale_scratch(out: Path) -> None:
+    """Delete scratch folders of killed workers (never a finished sample); leave those of live workers, which
+    may be rendering another index range into the same DIR, and those of other hosts."""
+    root = out / ".scratch"
+    for folder in root.glob("*") if root.is_dir() else ():
+        parts = folder.name.split("@")
+        ours = len(parts) == 4 and parts[0] == "worker" and parts[2].isdigit()
+        if ours and (parts[1] != socket.gethostname() or _alive(int(parts[2]))):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat")
+    if stat.parent.parent.is_dir():  # Linux: a killed worker may linger as a zombie, which os.kill cannot tell
+        try:
+            return stat.read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+        except (OSError, IndexError):
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _worker_main(job: Job, messages) -> None:
     try:
         run_job(job, lambda index: messages.put(("done", index)))
         messages.put(("exit", None))
+    except (ValueError, FileNotFoundError) as err:  # a bad model, map or prior: the message says it all
+        messages.put(("error", f"{type(err).__name__}: {err}"))
+        raise SystemExit(1) from None
     except BaseException:
         messages.put(("error", traceback.format_exc()))
         raise
@@ -190,7 +226,9 @@ def render_dataset(model, n: int, out: str | os.PathLike, seed: int = 0, cfg: Re
     """Render the unfinished samples of [start, end) (default [0, n)), then assemble DIR/annotations.json from
     all finished samples of [0, n) and a preview. workers=0 renders in this process (imports bpy here).
 
-    Returns {"rendered": count rendered now, "skipped": already finished, "annotations": path or None}.
+    Returns {"rendered": count rendered now, "skipped": already finished, "missing": samples of [0, n) not yet
+    rendered, "annotations": path}. A DIR keeps the settings it was started with (DIR/render.json): resuming or
+    extending it with other settings is an error, since its samples would no longer form one seeded dataset.
     """
     cfg = cfg or RenderConfig()
     end = n if end is None else end
@@ -198,13 +236,15 @@ def render_dataset(model, n: int, out: str | os.PathLike, seed: int = 0, cfg: Re
         raise ValueError(f"index range [{start}, {end}) must lie within [0, n={n})")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(out / ".scratch", ignore_errors=True)  # scratch of a killed run: never a finished sample
+    hdris = find_hdris(hdri_dir)
+    _check_settings(out, {"model": model if isinstance(model, str) else getattr(model, "__name__", repr(model)),
+                          "seed": seed, "pose": pose, "device": device, "hdris": sorted(hdris), "cfg": cfg.to_dict()})
+    _remove_stale_scratch(out)
     wanted = range(start, end)
     done = writer.finished(out, wanted)
     todo = [i for i in wanted if i not in done]
-    hdris = find_hdris(hdri_dir)
     make_pose_source(pose, cfg)  # fail on a bad --pose before starting Blender
-    shards = [todo[k::max(workers, 1)] for k in range(max(workers, 1))]
+    shards = shard_indices(todo, max(workers, 1), seed, ModelBank(model, seed, cfg).n_shapes)
     jobs = [Job(model, shard, str(out), seed, cfg, pose, hdris, device, save_depth)
             for shard in shards if shard]
 
@@ -219,7 +259,8 @@ def render_dataset(model, n: int, out: str | os.PathLike, seed: int = 0, cfg: Re
             _run_workers(jobs, bar)
     finally:
         bar.close()
-        shutil.rmtree(out / ".scratch", ignore_errors=True)
+        with contextlib.suppress(OSError):  # only when empty: another run may still work in this DIR
+            (out / ".scratch").rmdir()
 
     coco = writer.assemble(out, n)
     if preview:
@@ -227,6 +268,30 @@ def render_dataset(model, n: int, out: str | os.PathLike, seed: int = 0, cfg: Re
     missing = n - len(coco["images"])
     return {"rendered": len(todo), "skipped": len(done), "missing": missing,
             "annotations": str(out / "annotations.json")}
+
+
+def _check_settings(out: Path, settings: dict) -> None:
+    path = out / "render.json"
+    if path.is_file():
+        with open(path) as f:
+            before = json.load(f)
+        changed = sorted(k for k in set(before) | set(settings) if before.get(k) != settings.get(k))
+        if changed:
+            raise ValueError(f"{out} holds a render made with other settings ({', '.join(changed)} differ, see "
+                             f"{path}); use a new --out folder, or the same settings to resume")
+    else:
+        write_json_atomic(path, settings, indent=1)
+
+
+def shard_indices(indices: list[int], workers: int, seed: int, n_shapes: int) -> list[list[int]]:
+    """Split indices over workers so that each model shape is built by one worker only (building a procedural
+    shape costs about as much as a render): shape k goes to worker k % workers, in index order within."""
+    if n_shapes == 1:
+        return [indices[k::workers] for k in range(workers)]
+    shards = [[] for _ in range(workers)]
+    for i in indices:
+        shards[shape_index_of(seed, i, n_shapes) % workers].append(i)
+    return shards
 
 
 def _run_workers(jobs: list[Job], bar) -> None:
@@ -250,7 +315,7 @@ def _run_workers(jobs: list[Job], bar) -> None:
             elif kind == "exit":
                 running -= 1
             else:
-                raise RuntimeError(f"render worker failed:\n{payload}")
+                raise RuntimeError(f"render worker failed: {payload}")
     finally:
         for p in procs:
             if p.is_alive():

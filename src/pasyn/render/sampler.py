@@ -75,6 +75,11 @@ def sample_rng(seed: int, index: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), int(index)])
 
 
+def shape_index_of(seed: int, index: int, n_shapes: int) -> int:
+    """The model shape sample `index` uses: the first draw of its generator (as sample_scene draws it)."""
+    return int(sample_rng(seed, index).integers(n_shapes))
+
+
 # ---------------------------------------------------------------------------------------------------- poses
 
 def clip_pose_source(exclude: tuple[str, ...] = ()) -> PoseSource:
@@ -169,7 +174,7 @@ def sample_scene(index: int, seed: int, cfg: RenderConfig, models: ModelSource, 
     if not hdris:
         raise ValueError("sample_scene: no HDRIs to choose from")
     rng = sample_rng(seed, index)
-    shape_index = int(rng.integers(n_shapes))
+    shape_index = int(rng.integers(n_shapes))  # first draw: shape_index_of() relies on it
     model, kmap = models(shape_index)
     pose, pose_label = poses(model, kmap, rng)
     yaw = float(rng.uniform(*cfg.yaw))
