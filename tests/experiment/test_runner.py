@@ -18,7 +18,7 @@ CONFIG = {
     "train_sets": {"R": ["R"], "R+S": ["R", "S"], "R+S+O": ["R", "S", "O"]},
     "pose": {"preset": "cpu", "real_ratio": 0.25},
     "ablations": {"R+S-uniform": {"train_set": "R+S", "prior": {"method": "uniform"}},
-                  "R+S-longer": {"train_set": "R+S", "pose": {"samples": 99}}},
+                  "R+S-longer": {"train_set": "R+S", "pose": {"num_samples": 99}}},
 }
 
 

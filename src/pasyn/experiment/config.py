@@ -14,7 +14,7 @@
     train_sets:                            # rows of the results table: lists of sources (R or synthetic names)
       R99: [R]
       R99+S3K: [R, S3K]
-    pose: {preset: cpu, samples: 40000, real_ratio: 0.3}
+    pose: {preset: cpu, num_samples: 40000, real_ratio: 0.3}   # other keys: any pose preset field
     ablations:                             # extra rows: a train set built with other settings
       R99+S3K-uniform: {train_set: R99+S3K, prior: {method: uniform}}
 

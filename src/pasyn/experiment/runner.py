@@ -79,9 +79,8 @@ class Runner:
         out = self.run_dir / "prior" / f"{method}-{key}" / "prior.pt"
         args = ["prior", "fit", "--models", cfg.prior.get("models", "builtin"), "--method", method,
                 "--seed", cfg.seed, "--out", out]
-        for flag in ("epochs", "latent"):
-            if flag in cfg.prior:
-                args += [f"--{flag}", cfg.prior[flag]]
+        if "steps" in cfg.prior:
+            args += ["--steps", cfg.prior["steps"]]
         self._pasyn(f"prior/{method}-{key}", args, out)
         return f"prior:{out}"
 
@@ -138,12 +137,13 @@ class Runner:
         key = settings_key(specs, cfg.pose, cfg.seed)
         out = self.run_dir / "train" / f"{row}-{key}"
         args = ["pose", "train", "--preset", cfg.pose.get("preset", "cpu"), "--seed", cfg.seed, "--out", out]
-        for flag in ("samples", "backbone", "input_size", "batch_size"):
-            if flag in cfg.pose:
-                args += [f"--{flag.replace('_', '-')}", cfg.pose[flag]]
+        # Any other pose entry is a preset field (num_samples, backbone, input_size, ...).
+        for field, value in cfg.pose.items():
+            if field not in ("preset", "real_ratio"):
+                args += ["--set", f"{field}={value}"]
         for spec in specs:
             args += ["--source", spec]
-        return self._pasyn(f"train/{row}-{key}", args, out / "final.pt")
+        return self._pasyn(f"train/{row}-{key}", args, out / "model.pt")
 
     def test_split(self, test: str) -> tuple[Path, Path]:
         split = self.config.tests[test]
@@ -156,7 +156,7 @@ class Runner:
         out = self.run_dir / "eval" / checkpoint.parent.name / f"{test}.json"
         self._pasyn(f"eval/{checkpoint.parent.name}/{test}", [
             "pose", "eval", "--checkpoint", checkpoint, "--ann", ann, "--images", images,
-            "--json", out, "--predictions-out", out.with_suffix(".predictions.json")], out)
+            "--json", out, "--save-predictions", out.with_suffix(".predictions.json")], out)
         return json.loads(out.read_text())
 
     # -- the whole experiment ---------------------------------------------------------------------------
