@@ -43,8 +43,8 @@ def timed(fn, repeats: int) -> float:
     return (time.perf_counter() - start) / repeats
 
 
-def bench_case(preset_name: str, backbone: str, steps: int, batch: int | None) -> dict:
-    config = preset(preset_name, backbone=backbone)
+def bench_case(preset_name: str, backbone: str, steps: int, batch: int | None, fp32: bool = False) -> dict:
+    config = preset(preset_name, backbone=backbone, **({"bf16": False} if fp32 else {}))
     if batch is not None:
         config = config.replace(batch_size=batch)
     torch.set_num_threads(min(config.threads, os.cpu_count() or 1))
@@ -101,16 +101,18 @@ def main():
     parser.add_argument("--batch", type=int, default=None, help="override the presets' batch size")
     parser.add_argument("--paper-batch", type=int, default=8, help="batch for the 256x256 paper preset on a CPU")
     parser.add_argument("--only", default=None, help="comma-separated backbones to run")
+    parser.add_argument("--presets", default="cpu,paper", help="comma-separated presets to run")
+    parser.add_argument("--fp32", action="store_true", help="switch bf16 autocast off")
     parser.add_argument("--out", type=Path, default=Path("bench/results/pose_throughput.json"))
     args = parser.parse_args()
     if not SHARED.is_dir():
         raise SystemExit(f"needs the proxy-real set at {SHARED}")
     rows = []
     for preset_name, backbone in CASES:
-        if args.only and backbone not in args.only.split(","):
+        if (args.only and backbone not in args.only.split(",")) or preset_name not in args.presets.split(","):
             continue
         batch = args.paper_batch if preset_name == "paper" else args.batch
-        row = bench_case(preset_name, backbone, args.steps, batch)
+        row = bench_case(preset_name, backbone, args.steps, batch, args.fp32)
         rows.append(row)
         print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()}), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)

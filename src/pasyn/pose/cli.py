@@ -62,6 +62,10 @@ def train(preset_name, sources, out, val, pretrained, sets, seed, no_resume, max
                               device=device)
     except (ValueError, FileNotFoundError) as err:
         raise click.ClickException(str(err)) from None
+    if result["steps"] < config.steps:
+        click.echo(f"stopped at step {result['steps']} of {config.steps}; the same command resumes from "
+                   f"{out / 'checkpoint.pt'}")
+        return
     click.echo(f"{result['steps']} steps, final loss {result['loss']:.3e}; model in {out / 'model.pt'}")
     if result["val"] is not None:
         from pasyn.eval import format_table

@@ -22,6 +22,7 @@ import torch
 from tqdm import tqdm
 
 from pasyn.data.coco import read_coco, write_json_atomic
+from pasyn.eval import evaluate
 from pasyn.pose.data import Source, TrainBatches, load_instances
 from pasyn.pose.model import heatmap_loss
 from pasyn.pose.predict import autocast, build_model, predict_dataset, resolve_device
@@ -164,8 +165,6 @@ def _last_loss(log_path: Path) -> float | None:
 def evaluate_model(model, config: PoseConfig, source: Source, out: Path | None = None, progress: bool = True) -> dict:
     """Predict on a source with ground-truth boxes and score with pasyn.eval; writes predictions and metrics
     into `out` when given."""
-    from pasyn.eval import evaluate
-
     gt = read_coco(source.ann)
     predictions = predict_dataset(model.eval(), config, gt, source.images, progress=progress)
     metrics = evaluate(predictions, gt)
