@@ -39,6 +39,7 @@ class FakeStages(Runner):
         if name.startswith("eval/"):
             row_avg = 50.0 + len(self.calls)
             done.write_text(json.dumps({"pck": {"Average": row_avg}, "pck_thr": 0.05, "ap": 0.5}))
+            done.with_suffix(".png").write_bytes(b"")  # the prediction sheet, drawn from real predictions only
         else:
             done.write_text("{}")
         return done
@@ -92,3 +93,12 @@ def test_config_errors_name_the_key(change, message):
     change(config)
     with pytest.raises(ConfigError, match=message):
         parse_config(config, "exp.yaml")
+
+
+def test_only_runs_the_named_rows(tmp_path):
+    runner = FakeStages(parse_config(CONFIG), tmp_path, echo=lambda *_: None)
+    results = runner.run(only=["R+S"])
+    assert list(results["rows"]) == ["R+S"]
+    assert not any(name.startswith("render/O-") for name, _ in runner.calls)
+    with pytest.raises(ValueError, match="no rows named"):
+        runner.run(only=["nope"])

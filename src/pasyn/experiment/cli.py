@@ -24,12 +24,12 @@ DEMO_CONFIG = {
 }
 
 
-def _run(config, out: Path, echo=click.echo) -> dict:
+def _run(config, out: Path, only=None, echo=click.echo) -> dict:
     start = time.time()
     runner = Runner(config, out, echo=echo)
     try:
-        results = runner.run()
-    except StageFailed as err:
+        results = runner.run(only)
+    except (StageFailed, ValueError) as err:
         raise click.ClickException(str(err)) from None
     report = write_experiment_report(out, results)
     echo(f"report -> {report}  ({(time.time() - start) / 60:.1f} min)")
@@ -41,7 +41,8 @@ def _run(config, out: Path, echo=click.echo) -> dict:
 @click.option("--out", type=click.Path(path_type=Path), help="Run folder (default: runs/<config name>).")
 @click.option("--results-json", type=click.Path(path_type=Path),
               help="Also write the table as {'rows': {...}} here (e.g. bench/results/<name>.json).")
-def cli(config, out, results_json):
+@click.option("--only", multiple=True, help="Run only this row (repeatable); the others are left for later.")
+def cli(config, out, results_json, only):
     """Build the synthetic sets, train one model per train set, evaluate, write the report.
 
     Rerunning reuses every finished stage (prior, renders, stylized sets, trained models, evaluations).
@@ -51,7 +52,7 @@ def cli(config, out, results_json):
     except ConfigError as err:
         raise click.ClickException(str(err)) from None
     out = out or Path("runs") / cfg.name
-    results = _run(cfg, out)
+    results = _run(cfg, out, list(only))
     from pasyn.eval import format_table
     first = next(iter(results["per_test"]))
     click.echo(format_table(results["per_test"][first], title=f"{cfg.name} on {first}"))

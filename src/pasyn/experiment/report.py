@@ -18,7 +18,7 @@ def write_experiment_report(run_dir: str | os.PathLike, results: dict) -> Path:
         lines += [f"## Test set {test}", "", format_table(rows, with_ap=True), ""]
         plot = save_png(figures / f"pck_{test}.png", plot_pck_bars(rows, title=f"{results['name']}: {test}"))
         lines += [f"![PCK per group on {test}](figures/{plot.name})", ""]
-        reference = next(iter(rows))
+        reference = "R99" if "R99" in rows else next(iter(rows))  # the real-only baseline when there is one
         for row, metrics in rows.items():
             if row != reference:
                 delta = metrics["pck"]["Average"] - rows[reference]["pck"]["Average"]

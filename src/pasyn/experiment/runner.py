@@ -157,6 +157,13 @@ class Runner:
         self._pasyn(f"eval/{checkpoint.parent.name}/{test}", [
             "pose", "eval", "--checkpoint", checkpoint, "--ann", ann, "--images", images,
             "--json", out, "--save-predictions", out.with_suffix(".predictions.json")], out)
+        sheet = out.with_suffix(".png")
+        if not sheet.exists():
+            from pasyn.data.coco import read_coco
+            from pasyn.eval import load_predictions, prediction_sheet
+            from pasyn.viz import save_png
+            gt = read_coco(ann)
+            save_png(sheet, prediction_sheet(load_predictions(out.with_suffix(".predictions.json"), gt), gt, images))
         return json.loads(out.read_text())
 
     # -- the whole experiment ---------------------------------------------------------------------------
@@ -167,11 +174,18 @@ class Runner:
             rows[name] = (self.config.variant(spec), self.config.train_sets[spec["train_set"]])
         return rows
 
-    def run(self) -> dict:
+    def run(self, only: list[str] | None = None) -> dict:
+        """Every row (or the rows named in `only`); rows finished earlier are read back, not rerun."""
+        rows = self.rows()
+        unknown = sorted(set(only or []) - set(rows))
+        if unknown:
+            raise ValueError(f"{self.config.path}: no rows named {unknown}; rows: {list(rows)}")
         results = {"name": self.config.name, "config": self.config.path, "rows": {}, "per_test": {},
                    "pck_thr": 0.05}
         first_test = next(iter(self.config.tests))
-        for row, (cfg, sources) in self.rows().items():
+        for row, (cfg, sources) in rows.items():
+            if only and row not in only:
+                continue
             self.echo(f"[{row}] sources: {', '.join(sources)}")
             checkpoint = self.train(cfg, row, sources)
             for test in self.config.tests:
