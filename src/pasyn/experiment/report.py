@@ -24,7 +24,7 @@ def write_experiment_report(run_dir: str | os.PathLike, results: dict) -> Path:
                 delta = metrics["pck"]["Average"] - rows[reference]["pck"]["Average"]
                 lines.append(f"- {row} vs {reference}: {delta:+.1f} PCK points (Average)")
         lines.append("")
-    pictures = sorted(run_dir.glob("synthetic/*/*/final/preview.png")) + \
+    pictures = sorted(run_dir.glob("synthetic/*/*/final/contact_sheet.png")) + \
         sorted(run_dir.glob("synthetic/*/*/render/preview.png"))
     if pictures:
         lines += ["## Synthetic data", ""]
