@@ -20,7 +20,7 @@ DEMO_CONFIG = {
     "stylize": {"method": "color", "size": 128, "backgrounds": "hdri"},
     "synthetic": {"S": {"models": ["zebra"], "n": 300}, "T": {"models": ["zebra"], "n": 60}},
     "train_sets": {"S300": ["S"]},
-    "pose": {"preset": "cpu", "num_samples": 12000},
+    "pose": {"preset": "cpu", "num_samples": 6000},
 }
 
 
