@@ -55,7 +55,7 @@ class Source:
         return ds
 
 
-def _link_or_copy(src: Path, dst: Path) -> None:
+def link_or_copy(src: Path, dst: Path) -> None:
     dst.parent.mkdir(parents=True, exist_ok=True)
     if dst.exists():
         return
@@ -82,7 +82,7 @@ def merge_sources(sources: list[Source], out_dir: str | os.PathLike, progress: b
                 raise FileNotFoundError(f"{source.ann}: image {img['id']} file not found: {src_file}")
             new_id[img["id"]] = len(images) + 1
             rel = Path("images") / source.name / img["file_name"]
-            _link_or_copy(src_file, out_dir / rel)
+            link_or_copy(src_file, out_dir / rel)
             record = dict(img, id=new_id[img["id"]], file_name=rel.as_posix())
             record["pasyn"] = dict(img.get("pasyn", {}), source=source.name, source_image_id=img["id"])
             images.append(record)

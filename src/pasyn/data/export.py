@@ -8,6 +8,7 @@ DLC's own `deeplabcut.convertcsv2h5(config)` turns the CSV into the .h5 it train
 from __future__ import annotations
 
 import csv
+import io
 import os
 from pathlib import Path
 
@@ -16,7 +17,8 @@ import yaml
 from tqdm import tqdm
 
 from pasyn.data.ap10k import KEYPOINT_NAMES, SKELETON
-from pasyn.data.coco import CocoDataset, write_json_atomic
+from pasyn.data.coco import CocoDataset, write_bytes_atomic, write_json_atomic
+from pasyn.data.dataset import link_or_copy
 
 
 def export_deeplabcut(ds: CocoDataset, image_root: str | os.PathLike, out_dir: str | os.PathLike,
@@ -48,14 +50,13 @@ def export_deeplabcut(ds: CocoDataset, image_root: str | os.PathLike, out_dir: s
             values += ["", ""] if v == 0 else [f"{x - 0.5:.2f}", f"{y - 0.5:.2f}"]
         rows.append(["labeled-data", video, name] + values)
     csv_path = folder / f"CollectedData_{scorer}.csv"
-    tmp = csv_path.with_suffix(".csv.tmp")
-    with open(tmp, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["scorer", "", ""] + [scorer] * (2 * len(KEYPOINT_NAMES)))
-        writer.writerow(["bodyparts", "", ""] + [n for n in KEYPOINT_NAMES for _ in (0, 1)])
-        writer.writerow(["coords", "", ""] + ["x", "y"] * len(KEYPOINT_NAMES))
-        writer.writerows(rows)
-    os.replace(tmp, csv_path)
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(["scorer", "", ""] + [scorer] * (2 * len(KEYPOINT_NAMES)))
+    writer.writerow(["bodyparts", "", ""] + [n for n in KEYPOINT_NAMES for _ in (0, 1)])
+    writer.writerow(["coords", "", ""] + ["x", "y"] * len(KEYPOINT_NAMES))
+    writer.writerows(rows)
+    write_bytes_atomic(csv_path, text.getvalue().encode())
     config = {
         "Task": video, "scorer": scorer, "bodyparts": list(KEYPOINT_NAMES),
         "skeleton": [[KEYPOINT_NAMES[a], KEYPOINT_NAMES[b]] for a, b in SKELETON],
@@ -77,13 +78,7 @@ def export_mmpose(ds: CocoDataset, image_root: str | os.PathLike, out_dir: str |
         if not src.is_file():
             raise FileNotFoundError(f"{ds.path}: image {img['id']} file not found: {src}")
         name = f"{img['id']:06d}{src.suffix}"
-        dst = out_dir / "data" / name
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if not dst.exists():
-            try:
-                os.link(src, dst)
-            except OSError:
-                dst.write_bytes(src.read_bytes())
+        link_or_copy(src, out_dir / "data" / name)
         images.append(dict(img, file_name=name))
     ann_path = out_dir / "annotations" / f"{split}.json"
     write_json_atomic(ann_path, dict(ds.to_dict(), images=images))

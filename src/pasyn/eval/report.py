@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from pasyn.data.ap10k import RESULT_GROUPS
-from pasyn.data.coco import CocoDataset, write_json_atomic
+from pasyn.data.coco import CocoDataset, write_bytes_atomic, write_json_atomic
 from pasyn.eval.metrics import match_predictions, validate_predictions
 from pasyn.viz import contact_sheet, draw_comparison, save_png
 
@@ -185,9 +185,7 @@ def write_report(out_dir: str | os.PathLike, results: dict, name: str = "model",
     paths = {"json": out_dir / "results.json", "table": out_dir / "table.md"}
     write_json_atomic(paths["json"], results, indent=2)
     table = format_table({name: results}, with_ap=True)
-    tmp = paths["table"].with_suffix(".md.tmp")
-    tmp.write_text(table)
-    os.replace(tmp, paths["table"])
+    write_bytes_atomic(paths["table"], table.encode())
     if predictions is not None and gt is not None and image_root is not None:
         sheet = prediction_sheet(predictions, gt, image_root, thr=thr or results["pck_thr"])
         paths["sheet"] = save_png(out_dir / "predictions.png", sheet)

@@ -5,6 +5,7 @@ import json
 import os
 from pathlib import Path
 
+from pasyn.data.coco import write_bytes_atomic
 from pasyn.eval import format_table, plot_pck_bars
 from pasyn.viz import save_png
 
@@ -37,8 +38,4 @@ def write_experiment_report(run_dir: str | os.PathLike, results: dict) -> Path:
         lines += [f"![{p.parent.name} on {p.stem}]({p.relative_to(run_dir).as_posix()})" for p in sheets]
         lines.append("")
     lines += ["## Raw numbers", "", "```json", json.dumps(results["rows"], indent=1), "```", ""]
-    path = run_dir / "report.md"
-    tmp = path.with_suffix(".md.tmp")
-    tmp.write_text("\n".join(lines))
-    os.replace(tmp, path)
-    return path
+    return write_bytes_atomic(run_dir / "report.md", "\n".join(lines).encode())
