@@ -102,3 +102,32 @@ def test_only_runs_the_named_rows(tmp_path):
     assert not any(name.startswith("render/O-") for name, _ in runner.calls)
     with pytest.raises(ValueError, match="no rows named"):
         runner.run(only=["nope"])
+
+
+def test_finetune_strategy_pretrains_on_synthetic_once_and_fine_tunes_on_real(tmp_path):
+    config = json.loads(json.dumps(CONFIG))
+    config["train_sets"]["S"] = ["S"]
+    config["pose"].update(strategy="finetune", finetune_samples=123)
+    config["ablations"] = {"R+S-mix": {"train_set": "R+S", "pose": {"strategy": "mix"}}}
+    runner = FakeStages(parse_config(config), tmp_path, echo=lambda *_: None)
+    runner.run()
+    trains = [(n, a) for n, a in runner.calls if n.startswith("train/")]
+    names = [n for n, _ in trains]
+    # R; S (shared by the S row and R+S's pretraining); R+S fine-tuned; S+O pretraining; R+S+O fine-tuned; the mix row.
+    assert len(names) == 6 and sum(n.startswith("train/S-") for n in names) == 1
+    finetuned = dict(trains)[next(n for n in names if n.startswith("train/R+S-") and "mix" not in n)]
+    pretrained = next(n for n in names if n.startswith("train/S-")).removeprefix("train/")
+    assert finetuned[finetuned.index("--init") + 1].endswith(f"train/{pretrained}/model.pt")
+    sources = [finetuned[i + 1] for i, a in enumerate(finetuned) if a == "--source"]
+    assert sources == ["r.json:imgs:1.0"], "fine-tuning sees the real images only"
+    assert "num_samples=123" in finetuned and not any(a.startswith(("strategy", "finetune")) for a in finetuned)
+    mixed = dict(trains)[next(n for n in names if n.startswith("train/R+S-mix"))]
+    assert "--init" not in mixed and sum(a == "--source" for a in mixed) == 2
+    assert any(n.startswith("train/S+O-") for n in names)
+
+
+def test_unknown_strategy_is_a_config_error():
+    config = json.loads(json.dumps(CONFIG))
+    config["pose"]["strategy"] = "sequential"
+    with pytest.raises(ConfigError, match="pose.strategy"):
+        parse_config(config, "exp.yaml")

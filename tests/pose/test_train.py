@@ -52,3 +52,24 @@ def test_overfits_32_images(animal_set, tiny_config, tmp_path):
     assert result["val"]["pck"]["Average"] > 90, result["val"]["pck"]
     preds = json.loads((tmp_path / "val_predictions.json").read_text())
     assert len(preds) == 32 and np.isfinite(preds[0]["keypoints"]).all()
+
+
+def test_init_starts_from_another_runs_model_and_checks_its_architecture(animal_set, tiny_config, tmp_path):
+    ann, images = animal_set
+    source = Source(ann, images)
+    train(tiny_config(batch_size=4, num_samples=8), [source], tmp_path / "pre", progress=False)
+    pre = torch.load(tmp_path / "pre" / "model.pt", weights_only=False)["model"]
+    # zero steps of fine-tuning are not possible, so stop after the first one and compare with the start
+    train(tiny_config(batch_size=4, num_samples=8, lr=1e-9), [source], tmp_path / "ft",
+          init=tmp_path / "pre" / "model.pt", max_steps=1, progress=False)
+    ft = torch.load(tmp_path / "ft" / "checkpoint.pt", weights_only=False)
+    assert ft["init"] == str(tmp_path / "pre" / "model.pt")
+    name = next(k for k in pre if k.endswith("weight") and pre[k].dim() == 4)
+    torch.testing.assert_close(ft["model"][name], pre[name], rtol=0, atol=1e-6)
+    try:
+        train(tiny_config(batch_size=4, num_samples=8, head_channels=16), [source], tmp_path / "bad",
+              init=tmp_path / "pre" / "model.pt", progress=False)
+    except ValueError as err:
+        assert "model.pt" in str(err) and "head_channels" in str(err)
+    else:
+        raise AssertionError("an init checkpoint with another head must be refused")

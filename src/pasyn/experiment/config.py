@@ -15,6 +15,8 @@
       R99: [R]
       R99+S3K: [R, S3K]
     pose: {preset: cpu, num_samples: 40000, real_ratio: 0.3}   # other keys: any pose preset field
+    # strategy: mix (default: R and S sampled together, R at real_ratio) | finetune (train on S alone, then
+    # fine-tune on R for finetune_samples)
     ablations:                             # extra rows: a train set built with other settings
       R99+S3K-uniform: {train_set: R99+S3K, prior: {method: uniform}}
 
@@ -31,6 +33,7 @@ import yaml
 
 PRIOR_METHODS = ("vae", "uniform", "gaussian", "replay", "pasyn-legs", "clips")
 STYLIZE_METHODS = ("paste", "color", "neural")
+TRAIN_STRATEGIES = ("mix", "finetune")
 
 
 class ConfigError(ValueError):
@@ -102,6 +105,9 @@ def parse_config(data: dict, path: str | os.PathLike = "<memory>") -> Experiment
     stylize = dict(data.get("stylize") or {})
     if stylize.get("method", "color") not in STYLIZE_METHODS:
         raise ConfigError(f"{path}: stylize.method {stylize.get('method')!r} not in {STYLIZE_METHODS}")
+    pose = dict(data.get("pose") or {})
+    if pose.get("strategy", "mix") not in TRAIN_STRATEGIES:
+        raise ConfigError(f"{path}: pose.strategy {pose.get('strategy')!r} not in {TRAIN_STRATEGIES}")
     synthetic = {}
     for name, spec in (data.get("synthetic") or {}).items():
         where = f"synthetic.{name}"
@@ -141,7 +147,7 @@ def parse_config(data: dict, path: str | os.PathLike = "<memory>") -> Experiment
         name=str(data.get("name") or Path(str(path)).stem), seed=int(data.get("seed", 0)),
         real_train=_split(real["train"], "real.train", path) if "train" in real else None, tests=tests,
         prior=prior, render=dict(data.get("render") or {}), stylize=stylize, synthetic=synthetic,
-        train_sets=train_sets, pose=dict(data.get("pose") or {}), ablations=ablations, path=str(path),
+        train_sets=train_sets, pose=pose, ablations=ablations, path=str(path),
     )
 
 

@@ -9,7 +9,8 @@ Layout of RUN/:
     prior/<key>/prior.pt                   fitted prior (when the method needs fitting)
     synthetic/<set>-<key>/<model>/render/  rendered RGBA set per model
     synthetic/<set>-<key>/<model>/final/   stylized set per model
-    train/<row>-<key>/                     pose model (checkpoint, metrics log)
+    train/<row>-<key>/                     pose model (checkpoint, metrics log); with the finetune strategy
+                                           also train/<synthetic sets>-<key>/, the pretrained model
     eval/<row>-<key>/<test>.json           evaluation per test set
     results.json, report.md, figures/      the table, the report and its pictures
 """
@@ -123,27 +124,43 @@ class Runner:
         return folder
 
     def train(self, cfg: ExperimentConfig, row: str, sources: tuple[str, ...]) -> Path:
+        """The row's model.pt. With `pose.strategy: finetune` and a train set that mixes R with synthetic sets,
+        the model is first trained on the synthetic sets alone (the same stage as an S-only row, so it is shared),
+        then fine-tuned on R for `pose.finetune_samples`; otherwise all sources are mixed in one run."""
+        pose = {k: v for k, v in cfg.pose.items() if k not in ("strategy", "finetune_samples")}
+        strategy = cfg.pose.get("strategy", "mix")
+        synthetic_sets = tuple(s for s in sources if s != "R")
+        if strategy == "finetune" and "R" in sources and synthetic_sets:
+            pretrained = self._train_stage(cfg, pose, "+".join(synthetic_sets), synthetic_sets)
+            finetune = dict(pose, num_samples=cfg.pose.get("finetune_samples", pose.get("num_samples", 40000)))
+            return self._train_stage(cfg, finetune, row, ("R",), init=pretrained)
+        return self._train_stage(cfg, pose, row, sources)
+
+    def _train_stage(self, cfg: ExperimentConfig, pose: dict, name: str, sources: tuple[str, ...],
+                     init: Path | None = None) -> Path:
         specs = []
-        synthetic_weight = 1.0 - cfg.pose.get("real_ratio", 0.3) if "R" in sources else 1.0
+        synthetic_weight = 1.0 - pose.get("real_ratio", 0.3) if "R" in sources else 1.0
         synthetic_sets = [s for s in sources if s != "R"]
         if "R" in sources:
-            share = 1.0 if not synthetic_sets else cfg.pose.get("real_ratio", 0.3)
+            share = 1.0 if not synthetic_sets else pose.get("real_ratio", 0.3)
             specs.append(f"{cfg.real_train.ann}:{cfg.real_train.images}:{share}")
         for set_name in synthetic_sets:
             parts = self.synthetic(cfg, set_name)
             # Within the synthetic share, each set weighs by its size, each model's part equally.
             set_share = synthetic_weight * cfg.synthetic[set_name].n / sum(cfg.synthetic[s].n for s in synthetic_sets)
             specs += [f"{ann}:{images}:{set_share / len(parts)}" for ann, images in parts]
-        key = settings_key(specs, cfg.pose, cfg.seed)
-        out = self.run_dir / "train" / f"{row}-{key}"
-        args = ["pose", "train", "--preset", cfg.pose.get("preset", "cpu"), "--seed", cfg.seed, "--out", out]
+        key = settings_key(specs, pose, cfg.seed) if init is None else settings_key(specs, pose, cfg.seed, str(init))
+        out = self.run_dir / "train" / f"{name}-{key}"
+        args = ["pose", "train", "--preset", pose.get("preset", "cpu"), "--seed", cfg.seed, "--out", out]
+        if init is not None:
+            args += ["--init", init]
         # Any other pose entry is a preset field (num_samples, backbone, input_size, ...).
-        for field, value in cfg.pose.items():
+        for field, value in pose.items():
             if field not in ("preset", "real_ratio"):
                 args += ["--set", f"{field}={value}"]
         for spec in specs:
             args += ["--source", spec]
-        return self._pasyn(f"train/{row}-{key}", args, out / "model.pt")
+        return self._pasyn(f"train/{name}-{key}", args, out / "model.pt")
 
     def test_split(self, test: str) -> tuple[Path, Path]:
         split = self.config.tests[test]

@@ -41,13 +41,15 @@ def cli():
 @click.option("--val", default=None, help="ANN.json:IMAGE_DIR evaluated at the end (PCK table printed).")
 @click.option("--pretrained", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Local timm ImageNet weights (.safetensors/.pth) for the backbone; from scratch otherwise.")
+@click.option("--init", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Start from another run's model.pt (e.g. pretrained on synthetic data) and fine-tune.")
 @click.option("--set", "sets", multiple=True, help="Change a preset field, e.g. --set num_samples=8000 "
               "--set backbone=resnet18 --set aug.rotation_deg=20.")
 @click.option("--seed", type=int, default=None, help="Overrides the preset's seed.")
 @click.option("--no-resume", is_flag=True, help="Start over even if OUT has a checkpoint.")
 @click.option("--max-steps", type=int, default=None, help="Stop after this many steps (resume later).")
 @click.option("--device", default="auto", show_default=True, help="auto (GPU when present), cpu, cuda, ...")
-def train(preset_name, sources, out, val, pretrained, sets, seed, no_resume, max_steps, device):
+def train(preset_name, sources, out, val, pretrained, init, sets, seed, no_resume, max_steps, device):
     """Train a model; resumes from OUT/checkpoint.pt when present."""
     from pasyn.pose.presets import preset
     from pasyn.pose.train import train as run_training
@@ -58,7 +60,7 @@ def train(preset_name, sources, out, val, pretrained, sets, seed, no_resume, max
     try:
         config = preset(preset_name, **changes)
         result = run_training(config, [_source(s) for s in sources], out, val=_source(val) if val else None,
-                              pretrained=pretrained, resume=not no_resume, max_steps=max_steps,
+                              pretrained=pretrained, init=init, resume=not no_resume, max_steps=max_steps,
                               device=device)
     except (ValueError, FileNotFoundError) as err:
         raise click.ClickException(str(err)) from None

@@ -59,17 +59,36 @@ def _save_atomic(obj, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def _run_record(config: PoseConfig, sources: list[Source]) -> dict:
+def _run_record(config: PoseConfig, sources: list[Source], init: str | os.PathLike | None) -> dict:
     return {"config": config.to_dict(),
-            "sources": [{"ann": str(s.ann), "images": str(s.images), "ratio": s.ratio} for s in sources]}
+            "sources": [{"ann": str(s.ann), "images": str(s.images), "ratio": s.ratio} for s in sources],
+            "init": None if init is None else str(init)}
+
+
+def load_init_weights(model: torch.nn.Module, path: str | os.PathLike, config: PoseConfig) -> None:
+    """Start from the weights of an earlier run's model.pt (e.g. pretrained on synthetic data, then fine-tuned
+    on real images). The architecture settings must match; ValueError naming the file otherwise."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"--init checkpoint not found: {path}")
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    if not isinstance(state, dict) or "model" not in state or "config" not in state:
+        raise ValueError(f"{path}: not a pasyn pose checkpoint (needs 'model' and 'config')")
+    saved = PoseConfig.from_dict(state["config"])
+    for name in ("backbone", "head_channels", "input_size", "heatmap_size"):
+        if getattr(saved, name) != getattr(config, name):
+            raise ValueError(f"{path}: trained with {name}={getattr(saved, name)!r}, this run has "
+                             f"{getattr(config, name)!r}")
+    model.load_state_dict(state["model"])
 
 
 def train(config: PoseConfig, sources: list[Source], out_dir: str | os.PathLike, val: Source | None = None,
-          pretrained: str | os.PathLike | None = None, resume: bool = True, max_steps: int | None = None,
-          device: str = "auto", progress: bool = True) -> dict:
+          pretrained: str | os.PathLike | None = None, init: str | os.PathLike | None = None,
+          resume: bool = True, max_steps: int | None = None, device: str = "auto", progress: bool = True) -> dict:
     """Train (or resume) a run in out_dir; returns {"steps", "loss", "val": evaluate() dict or None}.
 
-    max_steps: stop after this many steps in total (for tests and interrupted runs); the schedule still spans
+    pretrained: timm ImageNet weights for the backbone; init: a pasyn model.pt to start the whole model from
+    (fine-tuning). max_steps: stop after this many steps in total (for tests and interrupted runs); the schedule still spans
     config.steps. Resuming with a different config or sources raises ValueError. device: 'auto' (the GPU
     when there is one), 'cpu', 'cuda', ...
     """
@@ -77,10 +96,12 @@ def train(config: PoseConfig, sources: list[Source], out_dir: str | os.PathLike,
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(min(config.threads, os.cpu_count() or 1))
     dev = resolve_device(device)
-    record = _run_record(config, sources)
+    record = _run_record(config, sources, init)
     ckpt_path = out / "checkpoint.pt"
     torch.manual_seed(config.seed)
     model = build_model(config, pretrained)
+    if init is not None:
+        load_init_weights(model, init, config)
     if config.channels_last:
         model = model.to(memory_format=torch.channels_last)
     model = model.to(dev)
