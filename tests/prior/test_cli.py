@@ -29,3 +29,19 @@ def test_fit_sample_show_on_the_builtin_zebra(tmp_path, monkeypatch):
     bad.write_bytes(b"\x00" * 10)
     result = runner.invoke(cli, ["sample", "--prior", str(bad), "--out", str(samples)])
     assert result.exit_code == 1 and "bad.pt" in result.output
+
+
+def test_cold_and_warm_frame_cache_give_the_same_frames(tmp_path, monkeypatch):
+    """The first fit (frames computed) and every later one (frames read from the cache) see the same numbers."""
+    from pasyn.prior.frames import load_model_frames
+    from pasyn.prior.retarget import CanonicalSkeleton
+
+    monkeypatch.setenv("PASYN_CACHE", str(tmp_path / "cache"))
+    skeleton = CanonicalSkeleton()
+    cold = load_model_frames("zebra", skeleton)
+    warm = load_model_frames("zebra", skeleton)
+    assert any((tmp_path / "cache").rglob("*.npz")), "the first call fills the cache"
+    assert list(cold.clips) == list(warm.clips)
+    for name in cold.clips:
+        np.testing.assert_array_equal(cold.clips[name].relative, warm.clips[name].relative, err_msg=name)
+        np.testing.assert_array_equal(cold.clips[name].height, warm.clips[name].height, err_msg=name)

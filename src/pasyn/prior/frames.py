@@ -109,6 +109,10 @@ def load_model_frames(model_id: str, skeleton: CanonicalSkeleton, fps: float = 3
     model, kmap = registry.load_animal(model_id, models_root)
     frames = extract_model_frames(model, kmap, skeleton, fps)
     frames.model_id = model_id
+    # The cache stores rotations as float32; round fresh ones the same way so that a cold and a warm cache (or
+    # no cache) give the same frames, hence the same fitted prior.
+    for poses in frames.clips.values():
+        poses.relative = poses.relative.astype(np.float32).astype(float)
     if path is not None:
         _write_frames(path, frames)
     return frames
