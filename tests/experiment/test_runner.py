@@ -131,3 +131,25 @@ def test_unknown_strategy_is_a_config_error():
     config["pose"]["strategy"] = "sequential"
     with pytest.raises(ConfigError, match="pose.strategy"):
         parse_config(config, "exp.yaml")
+
+
+def test_stage_times_are_kept_and_reported(tmp_path, monkeypatch):
+    import subprocess
+
+    from pasyn.experiment.report import write_experiment_report
+
+    def fake_run(cmd, **_):
+        out = cmd[cmd.index("--out") + 1]
+        (tmp_path / out).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / out).write_text("{}")
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr("pasyn.experiment.runner.subprocess.run", fake_run)
+    runner = Runner(parse_config(CONFIG), tmp_path / "run", echo=lambda *_: None)
+    runner._pasyn("prior/x", ["prior", "fit", "--out", "p.pt"], tmp_path / "p.pt")
+    runner._pasyn("render/y", ["render", "--out", "r.json"], tmp_path / "r.json")
+    runner._pasyn("render/y", ["render", "--out", "r.json"], tmp_path / "r.json")  # reused: keeps its time
+    times = json.loads((tmp_path / "run" / "stage_times.json").read_text())
+    assert list(times) == ["prior/x", "render/y"] and all(t >= 0 for t in times.values())
+    report = write_experiment_report(tmp_path / "run", {"name": "t", "config": "c", "per_test": {}, "rows": {}})
+    assert "## Stage times" in report.read_text() and "| render/y |" in report.read_text()

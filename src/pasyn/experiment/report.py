@@ -37,5 +37,13 @@ def write_experiment_report(run_dir: str | os.PathLike, results: dict) -> Path:
         lines += ["## Predictions (worst to best)", ""]
         lines += [f"![{p.parent.name} on {p.stem}]({p.relative_to(run_dir).as_posix()})" for p in sheets]
         lines.append("")
+    times_path = run_dir / "stage_times.json"
+    if times_path.is_file():
+        times = json.loads(times_path.read_text())
+        lines += ["## Stage times", "", f"{len(times)} stages, {sum(times.values()) / 60:.1f} min of wall-clock time in all "
+                  "(each measured when it ran; stages of rows run later or reused count once).", "",
+                  "| stage | min |", "|---|---:|"]
+        lines += [f"| {name} | {seconds / 60:.1f} |" for name, seconds in times.items()]
+        lines.append("")
     lines += ["## Raw numbers", "", "```json", json.dumps(results["rows"], indent=1), "```", ""]
     return write_bytes_atomic(run_dir / "report.md", "\n".join(lines).encode())

@@ -12,6 +12,7 @@ Layout of RUN/:
     train/<row>-<key>/                     pose model (checkpoint, metrics log); with the finetune strategy
                                            also train/<synthetic sets>-<key>/, the pretrained model
     eval/<row>-<key>/<test>.json           evaluation per test set
+    stage_times.json                       wall-clock seconds of each stage when it ran (reused ones keep theirs)
     results.json, report.md, figures/      the table, the report and its pictures
 """
 from __future__ import annotations
@@ -67,7 +68,11 @@ class Runner:
             tail = log.read_text().splitlines()[-15:]
             raise StageFailed(f"stage {name} failed (exit {result.returncode}): {' '.join(cmd)}\n"
                               f"log {log}:\n" + "\n".join(tail))
-        self.echo(f"  done   {name}  ({time.time() - start:.0f} s)")
+        seconds = time.time() - start
+        self.echo(f"  done   {name}  ({seconds:.0f} s)")
+        times_path = self.run_dir / "stage_times.json"
+        times = json.loads(times_path.read_text()) if times_path.is_file() else {}
+        write_json_atomic(times_path, dict(times, **{name: round(seconds, 1)}), indent=1)
         return done
 
     # -- stages -----------------------------------------------------------------------------------------
