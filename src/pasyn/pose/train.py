@@ -109,7 +109,7 @@ def train(config: PoseConfig, sources: list[Source], out_dir: str | os.PathLike,
     step = 0
     if resume and ckpt_path.is_file():
         state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-        saved = {"config": state["config"], "sources": state["sources"]}
+        saved = {key: state.get(key) for key in record}
         if json.loads(json.dumps(saved)) != json.loads(json.dumps(record)):
             raise ValueError(f"{ckpt_path}: saved with other settings or sources; use a new folder or resume=False")
         model.load_state_dict(state["model"])
