@@ -41,17 +41,22 @@ def autocast(config: PoseConfig, device: torch.device):
     return torch.autocast(device.type, dtype=torch.bfloat16) if config.bf16 else nullcontext()
 
 
-def load_model(path: str | os.PathLike, device: str = "auto") -> tuple[PoseModel, PoseConfig]:
-    """A model in eval mode (on `device`) and its config from a checkpoint written by train()."""
+def read_checkpoint(path: str | os.PathLike) -> tuple[dict, PoseConfig]:
+    """The state dict of a model.pt written by train() and the config it was trained with."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
     state = torch.load(path, map_location="cpu", weights_only=False)
     if not isinstance(state, dict) or "model" not in state or "config" not in state:
         raise ValueError(f"{path}: not a pasyn pose checkpoint (needs 'model' and 'config')")
-    config = PoseConfig.from_dict(state["config"])
+    return state["model"], PoseConfig.from_dict(state["config"])
+
+
+def load_model(path: str | os.PathLike, device: str = "auto") -> tuple[PoseModel, PoseConfig]:
+    """A model in eval mode (on `device`) and its config from a checkpoint written by train()."""
+    weights, config = read_checkpoint(path)
     model = build_model(config)
-    model.load_state_dict(state["model"])
+    model.load_state_dict(weights)
     if config.channels_last:
         model = model.to(memory_format=torch.channels_last)
     return model.to(resolve_device(device)).eval(), config

@@ -25,7 +25,7 @@ from pasyn.data.coco import read_coco, write_json_atomic
 from pasyn.eval import evaluate
 from pasyn.pose.data import Source, TrainBatches, load_instances
 from pasyn.pose.model import heatmap_loss
-from pasyn.pose.predict import autocast, build_model, predict_dataset, resolve_device
+from pasyn.pose.predict import autocast, build_model, predict_dataset, read_checkpoint, resolve_device
 from pasyn.pose.presets import PoseConfig
 
 
@@ -68,18 +68,12 @@ def _run_record(config: PoseConfig, sources: list[Source], init: str | os.PathLi
 def load_init_weights(model: torch.nn.Module, path: str | os.PathLike, config: PoseConfig) -> None:
     """Start from the weights of an earlier run's model.pt (e.g. pretrained on synthetic data, then fine-tuned
     on real images). The architecture settings must match; ValueError naming the file otherwise."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"--init checkpoint not found: {path}")
-    state = torch.load(path, map_location="cpu", weights_only=False)
-    if not isinstance(state, dict) or "model" not in state or "config" not in state:
-        raise ValueError(f"{path}: not a pasyn pose checkpoint (needs 'model' and 'config')")
-    saved = PoseConfig.from_dict(state["config"])
+    weights, saved = read_checkpoint(path)
     for name in ("backbone", "head_channels", "input_size", "heatmap_size"):
         if getattr(saved, name) != getattr(config, name):
             raise ValueError(f"{path}: trained with {name}={getattr(saved, name)!r}, this run has "
                              f"{getattr(config, name)!r}")
-    model.load_state_dict(state["model"])
+    model.load_state_dict(weights)
 
 
 def train(config: PoseConfig, sources: list[Source], out_dir: str | os.PathLike, val: Source | None = None,
