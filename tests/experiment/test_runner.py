@@ -18,7 +18,8 @@ CONFIG = {
     "train_sets": {"R": ["R"], "R+S": ["R", "S"], "R+S+O": ["R", "S", "O"]},
     "pose": {"preset": "cpu", "real_ratio": 0.25},
     "ablations": {"R+S-uniform": {"train_set": "R+S", "prior": {"method": "uniform"}},
-                  "R+S-longer": {"train_set": "R+S", "pose": {"num_samples": 99}}},
+                  "R+S-longer": {"train_set": "R+S", "pose": {"num_samples": 99}},
+                  "R+S-paste": {"train_set": "R+S", "stylize": {"method": "paste"}}},
 }
 
 
@@ -55,7 +56,7 @@ def test_runs_every_stage_once_then_reuses_all(tmp_path):
     results = runner.run()
     rerun = [name for name, _ in runner.calls]
     assert not set(rerun) & set(done_before), "finished stages must be reused after an interruption"
-    assert list(results["rows"]) == ["R", "R+S", "R+S+O", "R+S-uniform", "R+S-longer"]
+    assert list(results["rows"]) == ["R", "R+S", "R+S+O", "R+S-uniform", "R+S-longer", "R+S-paste"]
     runner.calls = []
     runner.run()
     assert runner.calls == [], "a finished experiment reruns nothing"
@@ -66,10 +67,12 @@ def test_stage_keys_follow_the_settings_that_shape_them(tmp_path):
     runner.run()
     names = [name for name, _ in runner.calls]
     assert sum(n.startswith("prior/vae") for n in names) == 1 and sum(n.startswith("prior/uniform") for n in names) == 1
-    # S rendered twice (vae and uniform prior); O's two models once each; training-only ablation reuses renders.
+    # S rendered twice (vae and uniform prior); O's two models once each; the training-only and the stylize-only
+    # ablations reuse the renders, and only the stylize-only one stylizes again.
     assert sum(n.startswith("render/S-") for n in names) == 2
     assert sum(n.startswith("render/O-") for n in names) == 2
-    assert sum(n.startswith("train/") for n in names) == 5
+    assert sum(n.startswith("stylize/S-") for n in names) == 3
+    assert sum(n.startswith("train/") for n in names) == 6
     train_args = dict(runner.calls)[next(n for n in names if n.startswith("train/R+S+O"))]
     sources = [train_args[i + 1] for i, a in enumerate(train_args) if a == "--source"]
     ratios = [float(s.rsplit(":", 1)[1]) for s in sources]

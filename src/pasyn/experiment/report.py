@@ -26,10 +26,10 @@ def write_experiment_report(run_dir: str | os.PathLike, results: dict) -> Path:
                 lines.append(f"- {row} vs {reference}: {delta:+.1f} PCK points (Average)")
         lines.append("")
     pictures = sorted(run_dir.glob("synthetic/*/*/final/contact_sheet.png")) + \
-        sorted(run_dir.glob("synthetic/*/*/render/preview.png"))
+        sorted(run_dir.glob("renders/*/*/preview.png"))
     if pictures:
         lines += ["## Synthetic data", ""]
-        lines += [f"![{p.parent.parent.parent.name} {p.parent.parent.name} {p.parent.name}]"
+        lines += [f"![{p.parent.parent.parent.name}/{p.parent.parent.name}/{p.parent.name}]"
                   f"({p.relative_to(run_dir).as_posix()})" for p in pictures]
         lines.append("")
     sheets = sorted(run_dir.glob("eval/*/*.png"))

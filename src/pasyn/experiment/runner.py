@@ -7,7 +7,7 @@ ablation that changes the prior re-renders, while one that changes only training
 
 Layout of RUN/:
     prior/<key>/prior.pt                   fitted prior (when the method needs fitting)
-    synthetic/<set>-<key>/<model>/render/  rendered RGBA set per model
+    renders/<set>-<key>/<model>/           rendered RGBA set per model (keyed without the stylize settings)
     synthetic/<set>-<key>/<model>/final/   stylized set per model
     train/<row>-<key>/                     pose model (checkpoint, metrics log); with the finetune strategy
                                            also train/<synthetic sets>-<key>/, the pretrained model
@@ -96,6 +96,8 @@ class Runner:
         pose = self.prior(cfg)
         key = settings_key(spec.models, spec.n, cfg.prior, cfg.render, cfg.stylize, cfg.seed)
         base = self.run_dir / "synthetic" / f"{set_name}-{key}"
+        # Renders do not depend on the stylize settings: keyed without them, a stylize ablation reuses them.
+        render_key = settings_key(spec.models, spec.n, cfg.prior, cfg.render, cfg.seed)
         outputs = []
         for m, model in enumerate(spec.models):
             # Split n over the models; each model's seed differs so no two share a sample stream.
@@ -103,8 +105,8 @@ class Runner:
             folder = base / model.replace("/", "__")
             # Each (set, model) draws its own sample stream, so a held-out set never repeats a training sample.
             seed = int(settings_key(cfg.seed, set_name, model), 16) % 2**31
-            render = folder / "render"
-            self._pasyn(f"render/{set_name}-{key}/{model}", [
+            render = self.run_dir / "renders" / f"{set_name}-{render_key}" / model.replace("/", "__")
+            self._pasyn(f"render/{set_name}-{render_key}/{model}", [
                 "render", "--model", model, "-n", n, "--size", cfg.render.get("size", 256), "--seed", seed,
                 "--samples", cfg.render.get("samples", 8), "--workers", cfg.render.get("workers", 2),
                 "--pose", pose, "--out", render], render / "annotations.json")
