@@ -40,8 +40,9 @@ def write_experiment_report(run_dir: str | os.PathLike, results: dict) -> Path:
     times_path = run_dir / "stage_times.json"
     if times_path.is_file():
         times = json.loads(times_path.read_text())
-        lines += ["## Stage times", "", f"{len(times)} stages, {sum(times.values()) / 60:.1f} min of wall-clock time in all "
-                  "(each measured when it ran; stages of rows run later or reused count once).", "",
+        lines += ["## Stage times", "",
+                  f"{len(times)} stages, {sum(times.values()) / 60:.1f} min of wall-clock time in all (each measured "
+                  "when it ran; a stage shared by several rows counts once).", "",
                   "| stage | min |", "|---|---:|"]
         lines += [f"| {name} | {seconds / 60:.1f} |" for name, seconds in times.items()]
         lines.append("")

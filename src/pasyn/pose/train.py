@@ -82,8 +82,8 @@ def train(config: PoseConfig, sources: list[Source], out_dir: str | os.PathLike,
     """Train (or resume) a run in out_dir; returns {"steps", "loss", "val": evaluate() dict or None}.
 
     pretrained: timm ImageNet weights for the backbone; init: a pasyn model.pt to start the whole model from
-    (fine-tuning). max_steps: stop after this many steps in total (for tests and interrupted runs); the schedule still spans
-    config.steps. Resuming with a different config or sources raises ValueError. device: 'auto' (the GPU
+    (fine-tuning). max_steps: stop after this many steps in total (for tests and interrupted runs); the schedule
+    still spans config.steps. Resuming with a different config or sources raises ValueError. device: 'auto' (the GPU
     when there is one), 'cpu', 'cuda', ...
     """
     out = Path(out_dir)
