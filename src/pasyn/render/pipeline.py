@@ -205,10 +205,23 @@ def _alive(pid: int) -> bool:
     return True
 
 
+class _ParentGone(Exception):
+    """The run that started this worker was killed: stop rather than render for nobody."""
+
+
 def _worker_main(job: Job, messages) -> None:
+    parent = mp.parent_process()
+
+    def on_done(index: int) -> None:
+        messages.put(("done", index))
+        if parent is not None and not parent.is_alive():  # killed parents cannot terminate their workers
+            raise _ParentGone
+
     try:
-        run_job(job, lambda index: messages.put(("done", index)))
+        run_job(job, on_done)
         messages.put(("exit", None))
+    except _ParentGone:
+        return
     except (ValueError, FileNotFoundError) as err:  # a bad model, map or prior: the message says it all
         messages.put(("error", f"{type(err).__name__}: {err}"))
         raise SystemExit(1) from None
