@@ -139,7 +139,8 @@ class Runner:
         synthetic_sets = tuple(s for s in sources if s != "R")
         if strategy == "finetune" and "R" in sources and synthetic_sets:
             pretrained = self._train_stage(cfg, pose, "+".join(synthetic_sets), synthetic_sets)
-            finetune = dict(pose, num_samples=cfg.pose.get("finetune_samples", pose.get("num_samples", 40000)))
+            finetune = dict(pose, **({"num_samples": cfg.pose["finetune_samples"]} if "finetune_samples" in cfg.pose
+                                     else {}))
             return self._train_stage(cfg, finetune, row, ("R",), init=pretrained)
         return self._train_stage(cfg, pose, row, sources)
 
@@ -156,6 +157,7 @@ class Runner:
             # Within the synthetic share, each set weighs by its size, each model's part equally.
             set_share = synthetic_weight * cfg.synthetic[set_name].n / sum(cfg.synthetic[s].n for s in synthetic_sets)
             specs += [f"{ann}:{images}:{set_share / len(parts)}" for ann, images in parts]
+        # Runs without init keep the keys they had before init existed, so their folders stay reusable.
         key = settings_key(specs, pose, cfg.seed) if init is None else settings_key(specs, pose, cfg.seed, str(init))
         out = self.run_dir / "train" / f"{name}-{key}"
         args = ["pose", "train", "--preset", pose.get("preset", "cpu"), "--seed", cfg.seed, "--out", out]
