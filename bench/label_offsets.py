@@ -18,6 +18,7 @@ import numpy as np
 from pasyn.data.ap10k import KEYPOINT_INDEX as K
 from pasyn.data.ap10k import KEYPOINT_NAMES
 from pasyn.data.coco import read_coco
+from pasyn.eval import match_predictions
 from pasyn.pose.predict import load_model, predict_dataset
 
 
@@ -44,12 +45,10 @@ def main():
     args = parser.parse_args()
     gt = read_coco(args.ann)
     model, config = load_model(args.checkpoint, "cpu")
-    preds = {p["image_id"]: np.array(p["keypoints"]).reshape(17, 3)[:, :2]
-             for p in predict_dataset(model, config, gt, args.images, progress=False)}
+    matched = match_predictions(predict_dataset(model, config, gt, args.images, progress=False), gt)
     rows = []
-    for ann in gt.annotations:
-        kp = np.array(ann["keypoints"], float).reshape(17, 3)
-        offsets = body_frame_offsets(preds[ann["image_id"]], kp[:, :2], kp[:, 2], max(ann["bbox"][2:]))
+    for ann, kp, pred in zip(matched.annotations, matched.gt_keypoints, matched.pred_keypoints):
+        offsets = body_frame_offsets(pred[:, :2], kp[:, :2], kp[:, 2], max(ann["bbox"][2:]))
         if offsets is not None:
             rows.append(offsets)
     rows = np.array(rows)
